@@ -1,0 +1,24 @@
+# Copyright 2026 flexi_autocomm developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "Automatic Communication (FlexiBee style)",
+    "summary": "E-mail invoices marked Send to the customer's flagged contacts "
+    "by a scheduled action, and show on the document whether the mail server "
+    "took them",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/flexi-autocomm/flexi_autocomm",
+    "author": "flexi_autocomm developers",
+    "license": "LGPL-3",
+    "depends": ["account"],
+    "data": [
+        "data/ir_cron_data.xml",
+        "data/mail_templates.xml",
+        "views/res_config_settings_views.xml",
+        "views/res_partner_views.xml",
+        "views/account_journal_views.xml",
+        "views/account_move_views.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

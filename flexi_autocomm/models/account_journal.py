@@ -1,0 +1,126 @@
+import html
+import re
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import is_html_empty
+
+# ``{{ expression }}`` or ``{{ expression || default }}``, as in Odoo's
+# inline templates (mail template subjects).
+PLACEHOLDER_RE = re.compile(r"\{\{(.+?)\}\}", re.S)
+
+
+def placeholders_to_qweb(text):
+    """Turn ``{{ expr }}`` placeholders of an HTML text into ``t-out`` nodes.
+
+    The text is then rendered by Odoo's sandboxed QWeb engine, which escapes
+    every value: a customer name cannot inject HTML into the e-mail.
+    """
+
+    def to_qweb(match):
+        expression, _sep, default = html.unescape(match.group(1)).partition("||")
+        return Markup('<t t-out="%s">%s</t>') % (
+            expression.strip(),
+            default.strip().strip("'\""),
+        )
+
+    return PLACEHOLDER_RE.sub(to_qweb, str(text or ""))
+
+
+class AccountJournal(models.Model):
+    _inherit = "account.journal"
+
+    autocomm_auto_send = fields.Boolean(
+        string="Automatically send by e-mail to client",
+        help="New customer invoices and credit notes of this journal are marked "
+        "Send: the scheduled action e-mails them once they are posted, when the "
+        "company's automatic e-mail sending is switched on.",
+    )
+    autocomm_email_text = fields.Html(
+        string="Text for sending",
+        translate=True,
+        sanitize="email_outgoing",
+        help="Body of the automatic e-mail. Placeholders such as "
+        "{{ object.name }}, {{ object.amount_total }} or "
+        "{{ object.invoice_date_due }} are replaced by the document's values. "
+        "When empty, a default text is used. The responsible person's signature "
+        "is added below.",
+    )
+
+    @api.constrains("autocomm_email_text")
+    def _check_autocomm_email_text(self):
+        """Refuse a text that does not render, showing the renderer's error.
+
+        Like Odoo's mail templates, placeholders beyond plain field paths need
+        the group "Mail Template Editor".
+        """
+        render_mixin = self.env["mail.render.mixin"]
+        is_editor = self.env.su or self.env.user.has_group(
+            "mail.group_mail_template_editor"
+        )
+        for journal in self.filtered(
+            lambda j: not is_html_empty(j.autocomm_email_text)
+        ):
+            source = placeholders_to_qweb(journal.autocomm_email_text)
+            try:
+                is_unsafe = render_mixin._has_unsafe_expression_template_qweb(
+                    source, "account.move"
+                )
+            except Exception as error:  # noqa: BLE001 - shown to the user as is
+                raise journal._autocomm_text_error(error) from error
+            if is_unsafe and not is_editor:
+                raise AccessError(
+                    self.env._(
+                        "Only members of the group %(group)s may use placeholders "
+                        "beyond plain field paths in the text for sending.",
+                        group=self.env.ref("mail.group_mail_template_editor").name,
+                    )
+                )
+            sample = self.env["account.move"].search(
+                [("journal_id", "=", journal.id)], order="id desc", limit=1
+            )
+            if sample:
+                try:
+                    render_mixin.sudo()._render_template(
+                        source, "account.move", sample.ids, engine="qweb"
+                    )
+                except Exception as error:  # noqa: BLE001
+                    raise journal._autocomm_text_error(error) from error
+
+    def _autocomm_text_error(self, error):
+        return ValidationError(
+            self.env._(
+                "The text for sending of journal %(journal)s cannot be rendered: "
+                "%(error)s",
+                journal=self.display_name,
+                error=error,
+            )
+        )
+
+    def _autocomm_render_email_text(self, moves, lang):
+        """Render this journal's text (or the default text) for ``moves``.
+
+        :return: ``{move_id: Markup}``, all in language ``lang``.
+        """
+        self.ensure_one()
+        render_mixin = self.env["mail.render.mixin"].with_context(lang=lang)
+        text = self.with_context(lang=lang).autocomm_email_text
+        if is_html_empty(text):
+            rendered = render_mixin._render_template(
+                "flexi_autocomm.autocomm_email_default_body",
+                "account.move",
+                moves.ids,
+                engine="qweb_view",
+            )
+        else:
+            rendered = render_mixin._render_template(
+                placeholders_to_qweb(text),
+                "account.move",
+                moves.ids,
+                engine="qweb",
+                options={"post_process": True},
+            )
+        return {move_id: Markup(body) for move_id, body in rendered.items()}
+

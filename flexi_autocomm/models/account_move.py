@@ -1,0 +1,549 @@
+import logging
+import threading
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import email_normalize
+from odoo.tools.sql import column_exists
+
+_logger = logging.getLogger(__name__)
+
+AUTOCOMM_STATES = [
+    ("no_send", "Do not send"),
+    ("to_send", "Send"),
+    ("sending", "Sending"),
+    ("sent", "Sent"),
+    ("failed", "Failed"),
+    ("unknown", "Check delivery"),
+]
+# States a user may set by hand; the others belong to the sending machinery.
+AUTOCOMM_USER_STATES = ("no_send", "to_send")
+# States from which a document can be queued again.
+AUTOCOMM_RESENDABLE_STATES = ("sent", "failed", "unknown")
+AUTOCOMM_MOVE_TYPES = ("out_invoice", "out_refund")
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    autocomm_state = fields.Selection(
+        selection=AUTOCOMM_STATES,
+        string="Mail state",
+        compute="_compute_autocomm_state",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=False,
+        tracking=True,
+        help="Do not send: the document is not e-mailed automatically.\n"
+        "Send: the scheduled action e-mails it once it is posted.\n"
+        "Sending: the e-mail is in the mail queue.\n"
+        "Sent: the mail server accepted the e-mail.\n"
+        "Failed: the e-mail could not be built or was refused; see the reason.\n"
+        "Check delivery: the sending was interrupted, it is not known whether "
+        "the mail server received the e-mail.",
+    )
+    autocomm_error = fields.Text(
+        string="Sending problem",
+        copy=False,
+        readonly=True,
+    )
+    autocomm_sent_date = fields.Datetime(
+        string="E-mailed on",
+        copy=False,
+        readonly=True,
+        help="When the mail server accepted the automatic e-mail.",
+    )
+    autocomm_recipient_ids = fields.Many2many(
+        comodel_name="res.partner",
+        relation="account_move_autocomm_recipient_rel",
+        column1="move_id",
+        column2="partner_id",
+        string="E-mailed to",
+        copy=False,
+        readonly=True,
+    )
+    autocomm_mail_ids = fields.One2many(
+        comodel_name="mail.mail",
+        inverse_name="autocomm_move_id",
+        string="Automatic e-mails",
+        readonly=True,
+    )
+    autocomm_company_mode = fields.Selection(
+        related="company_id.autocomm_mode",
+        string="Company's automatic e-mail sending",
+    )
+
+    def _auto_init(self):
+        # Documents that exist before the install are "Do not send". Adding the
+        # column with a constant default is instant in PostgreSQL (no rewrite,
+        # no ORM computation over millions of moves); the default is then
+        # dropped so that new rows get their value from the compute method.
+        if not column_exists(self.env.cr, self._table, "autocomm_state"):
+            self.env.cr.execute(
+                f"ALTER TABLE {self._table} "
+                "ADD COLUMN autocomm_state varchar DEFAULT 'no_send'"
+            )
+            self.env.cr.execute(
+                f"ALTER TABLE {self._table} ALTER COLUMN autocomm_state DROP DEFAULT"
+            )
+        return super()._auto_init()
+
+    def init(self):
+        super().init()
+        # The scheduled action only ever looks at the queue: keep it small.
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS account_move_autocomm_queue_index "
+            "ON account_move (company_id, id) "
+            "WHERE autocomm_state IN ('to_send', 'sending')"
+        )
+
+    @api.depends("journal_id", "move_type")
+    def _compute_autocomm_state(self):
+        for move in self:
+            if move.autocomm_state and move.autocomm_state not in AUTOCOMM_USER_STATES:
+                continue
+            move.autocomm_state = (
+                "to_send" if move._autocomm_is_sent_by_default() else "no_send"
+            )
+
+    def _autocomm_is_sent_by_default(self):
+        """Whether a new document is marked Send (journal or contract flag)."""
+        self.ensure_one()
+        return (
+            self.move_type in AUTOCOMM_MOVE_TYPES
+            and self.company_id.autocomm_mode != "no_send"
+            and self.journal_id.autocomm_auto_send
+        )
+
+    def write(self, vals):
+        if vals.get("autocomm_state") and not self.env.context.get("autocomm_engine"):
+            self._autocomm_check_state_change(vals["autocomm_state"])
+        res = super().write(vals)
+        if vals.get("state") == "cancel":
+            # A cancelled document is never sent.
+            self.filtered(
+                lambda m: m.autocomm_state in ("to_send", "failed")
+            ).with_context(autocomm_engine=True).autocomm_state = "no_send"
+        return res
+
+    def _autocomm_check_state_change(self, new_state):
+        if new_state not in AUTOCOMM_USER_STATES:
+            raise UserError(
+                self.env._("The mail state %(state)s is set by the sending only.")
+                % {"state": dict(AUTOCOMM_STATES)[new_state]}
+            )
+        locked = self.filtered(
+            lambda m: m.autocomm_state not in AUTOCOMM_USER_STATES
+            and m.autocomm_state != new_state
+        )
+        if locked:
+            raise UserError(
+                self.env._(
+                    "%(documents)s: the e-mail is being sent or was sent already. "
+                    "Use Resend to send it again.",
+                    documents=", ".join(locked.mapped("display_name")),
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Buttons
+    # ------------------------------------------------------------------
+
+    def action_autocomm_send_now(self):
+        """Send these posted documents now, through the scheduled pipeline."""
+        moves = self._autocomm_check_sendable()
+        if not self.env["res.company"]._with_locked_records(moves, allow_raising=True):
+            return False
+        leftovers = moves.filtered(
+            lambda m: m.autocomm_state in AUTOCOMM_RESENDABLE_STATES
+        )
+        leftovers._autocomm_requeue()
+        moves.with_context(autocomm_engine=True).write({"autocomm_state": "to_send"})
+        moves.sudo()._autocomm_prepare_messages()
+        self.env.ref("flexi_autocomm.ir_cron_autocomm_send")._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "The e-mail is in the mail queue; the mail state shows when "
+                    "the mail server has accepted it."
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_autocomm_resend(self):
+        """Queue sent or failed documents again, noting who did it."""
+        moves = self.filtered(
+            lambda m: m.autocomm_state in AUTOCOMM_RESENDABLE_STATES
+        )
+        if not moves:
+            raise UserError(
+                self.env._("Only sent or failed documents can be sent again.")
+            )
+        moves._autocomm_requeue()
+        return True
+
+    def action_autocomm_mark_to_send(self):
+        """List action: mark posted customer documents Send."""
+        moves = self.filtered(
+            lambda m: m.move_type in AUTOCOMM_MOVE_TYPES
+            and m.state == "posted"
+            and m.autocomm_state == "no_send"
+        )
+        moves.autocomm_state = "to_send"
+        return True
+
+    def _autocomm_check_sendable(self):
+        moves = self.filtered(lambda m: m.move_type in AUTOCOMM_MOVE_TYPES)
+        if moves != self or any(m.state != "posted" for m in moves):
+            raise UserError(
+                self.env._("Only posted customer invoices and credit notes are sent.")
+            )
+        if moves.filtered(lambda m: m.autocomm_state == "sending"):
+            raise UserError(self.env._("The e-mail is being sent already."))
+        off = moves.company_id.filtered(lambda c: c.autocomm_mode == "no_send")
+        if off:
+            raise UserError(
+                self.env._(
+                    "Automatic e-mail sending is switched off for %(companies)s "
+                    "(Invoicing settings).",
+                    companies=", ".join(off.mapped("name")),
+                )
+            )
+        return moves
+
+    def _autocomm_requeue(self):
+        """Back to Send, cancelling what is left of the previous e-mail."""
+        self.autocomm_mail_ids.filtered(
+            lambda mail: mail.autocomm_outcome in ("failed", "unknown", "retry")
+        ).write({"autocomm_outcome": "cancel", "state": "cancel"})
+        self.with_context(autocomm_engine=True).write(
+            {"autocomm_state": "to_send", "autocomm_error": False}
+        )
+        for move in self:
+            move.message_post(
+                body=self.env._(
+                    "Queued for automatic sending again by %(user)s.",
+                    user=self.env.user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    # ------------------------------------------------------------------
+    # Scheduled action
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_autocomm_send(self, batch_size=None):
+        """Build the e-mails of one batch of queued documents, then send them."""
+        mail_model = self.env["mail.mail"]
+        mail_model._autocomm_recover_interrupted()
+        batch_size = batch_size or int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("flexi_autocomm.batch_size", 50)
+        )
+        moves = self._autocomm_claim_batch(limit=batch_size + 1)
+        need_retrigger = len(moves) > batch_size
+        moves = moves[:batch_size]
+        if moves:
+            moves._autocomm_prepare_messages()
+            # Commit point: the e-mails are in the mail queue and the documents
+            # are Sending; the dispatch below commits each e-mail on its own.
+            self._autocomm_commit()
+        mail_model._autocomm_dispatch()
+        self.env["ir.cron"]._notify_progress(
+            done=len(moves), remaining=int(need_retrigger)
+        )
+        if need_retrigger:
+            self.env.ref("flexi_autocomm.ir_cron_autocomm_send")._trigger()
+
+    @api.model
+    def _autocomm_queue_domain(self):
+        """Documents the scheduled action sends: posted, queued, in a company
+        whose automatic sending is switched on."""
+        return [
+            ("autocomm_state", "=", "to_send"),
+            ("state", "=", "posted"),
+            ("move_type", "in", AUTOCOMM_MOVE_TYPES),
+            ("company_id.autocomm_mode", "in", ("send", "bcc_only")),
+        ]
+
+    @api.model
+    def _autocomm_claim_batch(self, limit):
+        """Lock up to ``limit`` queued documents that no other worker holds."""
+        query = self.sudo()._search(self._autocomm_queue_domain(), order="id", limit=limit)
+        sql = query.select("account_move.id")
+        self.env.cr.execute(
+            f"SELECT id FROM account_move WHERE id IN ({sql.code}) "  # noqa: S608
+            "ORDER BY id FOR UPDATE SKIP LOCKED",
+            sql.params,
+        )
+        return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
+
+    @api.model
+    def _autocomm_can_commit(self):
+        return not getattr(threading.current_thread(), "testing", False)
+
+    @api.model
+    def _autocomm_commit(self):
+        if self._autocomm_can_commit():
+            self.env.cr.commit()
+
+    # ------------------------------------------------------------------
+    # Building the e-mails
+    # ------------------------------------------------------------------
+
+    def _autocomm_get_recipients(self):
+        """Who receives each document (SPEC 3.2), in one query for the batch.
+
+        :return: ``{move: res.partner}``; an empty recordset when nobody can.
+        """
+        commercial_partners = self.commercial_partner_id
+        flagged = self.env["res.partner"].search(
+            [
+                ("commercial_partner_id", "in", commercial_partners.ids),
+                ("id", "not in", commercial_partners.ids),
+                ("autocomm_send_invoices", "=", True),
+                ("email", "!=", False),
+            ]
+        )
+        valid = flagged.filtered(lambda p: email_normalize(p.email))
+        flagged_by_commercial = valid.grouped("commercial_partner_id")
+        recipients = {}
+        for move in self:
+            commercial = move.commercial_partner_id
+            partners = flagged_by_commercial.get(commercial)
+            if not partners and email_normalize(commercial.email or ""):
+                partners = commercial
+            recipients[move] = partners or self.env["res.partner"]
+        return recipients
+
+    def _autocomm_responsible_user(self):
+        """The user on whose behalf the document is sent (signature)."""
+        self.ensure_one()
+        return self.invoice_user_id or self.create_uid
+
+    def _autocomm_mail_lang(self):
+        self.ensure_one()
+        return (
+            self.partner_id.lang
+            or self.commercial_partner_id.lang
+            or self.company_id.partner_id.lang
+            or "en_US"
+        )
+
+    def _autocomm_prepare_mail_values(self):
+        """Subject, body, language and author of each document's e-mail.
+
+        Rendering is batched per journal and language.
+        :return: ``{move: dict}``, or a ``str`` error for a document whose
+            e-mail cannot be built.
+        """
+        values = {}
+        render_mixin = self.env["mail.render.mixin"]
+        for (journal, lang), moves in self.grouped(
+            lambda m: (m.journal_id, m._autocomm_mail_lang())
+        ).items():
+            moves = moves.with_context(lang=lang)
+            try:
+                bodies = journal._autocomm_render_email_text(moves, lang)
+                signatures = render_mixin.with_context(lang=lang)._render_template(
+                    "flexi_autocomm.autocomm_email_signature",
+                    "account.move",
+                    moves.ids,
+                    engine="qweb_view",
+                )
+            except Exception as error:  # noqa: BLE001 - recorded on the documents
+                message = self.env._(
+                    "The text for sending of journal %(journal)s cannot be "
+                    "rendered: %(error)s",
+                    journal=journal.display_name,
+                    error=error,
+                )
+                values.update(dict.fromkeys(moves, message))
+                continue
+            for move in moves:
+                user = move._autocomm_responsible_user()
+                subject = self.env._(
+                    "%(document)s %(number)s - %(company)s",
+                    document=move.type_name,
+                    number=move.name,
+                    company=move.company_id.name,
+                )
+                values[move] = {
+                    "mail_lang": lang,
+                    # No line break can reach a header.
+                    "mail_subject": " ".join(subject.split()),
+                    "mail_body": bodies[move.id] + Markup(signatures[move.id]),
+                    "author_user_id": user.id,
+                    "author_partner_id": user.partner_id.id,
+                    "email_from": user.email_formatted
+                    or move.company_id.email_formatted
+                    or self.env.user.email_formatted,
+                    "model_description": move.type_name,
+                }
+        return values
+
+    def _autocomm_prepare_messages(self):
+        """Build each document's e-mail and hand it to the mail queue.
+
+        Uses Odoo's invoice-sending machinery (``account.move.send``) for the
+        PDF and EDI documents and the chatter message. A document whose e-mail
+        cannot be built ends Failed; the others go on.
+        """
+        sender = self.env["account.move.send"].with_context(
+            autocomm_sending=True, mail_notify_force_send=False
+        )
+        for company, company_moves in self.grouped("company_id").items():
+            moves = company_moves.with_company(company).with_context(
+                autocomm_sending=True
+            )
+            recipients = moves._autocomm_get_recipients()
+            bcc_partner = company._autocomm_bcc_partner()
+            if company.autocomm_mode == "bcc_only":
+                recipients = dict.fromkeys(moves, bcc_partner)
+            errors = {
+                move: self.env._(
+                    "Nobody to send to: no contact of %(customer)s is flagged "
+                    "'Send invoices' with a valid e-mail address, and the "
+                    "customer's own e-mail address is missing or invalid.",
+                    customer=move.commercial_partner_id.display_name,
+                )
+                for move in moves
+                if not recipients[move]
+            }
+            mail_values = (moves - moves.browse(m.id for m in errors))._autocomm_prepare_mail_values()
+            errors.update(
+                {move: vals for move, vals in mail_values.items() if isinstance(vals, str)}
+            )
+            moves_data = {
+                move: {
+                    **sender._get_default_sending_settings(
+                        move,
+                        sending_methods={"email"},
+                        mail_partner_ids=(recipients[move] | bcc_partner).ids,
+                        **{k: v for k, v in vals.items() if k in SENDING_SETTINGS},
+                    ),
+                    "autocomm_values": vals,
+                }
+                for move, vals in mail_values.items()
+                if not isinstance(vals, str)
+            }
+            errors.update(sender._autocomm_generate_documents(moves_data))
+            sent = moves.browse()
+            for move, move_data in moves_data.items():
+                if move in errors:
+                    continue
+                try:
+                    with self.env.cr.savepoint():
+                        sender._autocomm_post_message(move, move_data)
+                except Exception as error:  # noqa: BLE001 - recorded on the document
+                    _logger.exception("Automatic e-mail of %s not built", move.name)
+                    errors[move] = self.env._(
+                        "The e-mail could not be built: %(error)s", error=error
+                    )
+                    continue
+                sent |= move
+            for move in sent:
+                move.autocomm_recipient_ids = recipients[move]
+            sent.with_context(autocomm_engine=True).write(
+                {"autocomm_state": "sending", "autocomm_error": False}
+            )
+            self.env["mail.mail"].search(
+                [("autocomm_move_id", "in", sent.ids), ("autocomm_outcome", "=", "new")]
+            )._autocomm_split_per_recipient()
+            for move, error in errors.items():
+                move._autocomm_set_failed(error)
+
+    def _autocomm_set_failed(self, error):
+        """Failed, with the reason and a to-do for the responsible user."""
+        self.ensure_one()
+        self.with_context(autocomm_engine=True).write(
+            {"autocomm_state": "failed", "autocomm_error": error}
+        )
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=self._autocomm_responsible_user().id,
+            summary=self.env._("Automatic e-mail failed"),
+            note=error,
+        )
+
+    def _autocomm_sync_state(self):
+        """Derive the mail state of Sending documents from their e-mails."""
+        moves = self.filtered(lambda m: m.autocomm_state == "sending")
+        if not moves:
+            return
+        mails = self.env["mail.mail"].sudo().search(
+            [
+                ("autocomm_move_id", "in", moves.ids),
+                ("autocomm_outcome", "!=", "cancel"),
+            ]
+        )
+        mails_by_move = mails.grouped("autocomm_move_id")
+        now = fields.Datetime.now()
+        for move in moves:
+            move_mails = mails_by_move.get(move, mails.browse())
+            outcomes = set(move_mails.mapped("autocomm_outcome"))
+            problems = move_mails.filtered(
+                lambda m: m.autocomm_outcome in ("failed", "unknown", "retry")
+            )
+            error = "\n".join(
+                f"{mail._autocomm_address()}: {mail.failure_reason or ''}".strip()
+                for mail in problems
+            ) or False
+            if outcomes & {"new", "pending", "retry"}:
+                move.with_context(autocomm_engine=True).autocomm_error = error
+            elif "unknown" in outcomes:
+                move.with_context(autocomm_engine=True).write(
+                    {"autocomm_state": "unknown", "autocomm_error": error}
+                )
+            elif "failed" in outcomes:
+                move._autocomm_set_failed(error)
+            elif not outcomes:
+                move._autocomm_set_failed(
+                    self.env._("The e-mail was deleted from the mail queue before it was sent.")
+                )
+            else:
+                move.with_context(autocomm_engine=True).write(
+                    {
+                        "autocomm_state": "sent",
+                        "autocomm_error": False,
+                        "autocomm_sent_date": now,
+                    }
+                )
+                # Like Odoo's invoice e-mail (auto_delete), keep the message in
+                # the chatter but not the sent e-mails in the queue.
+                move_mails.filtered(lambda m: m.autocomm_outcome == "sent").unlink()
+
+    # ------------------------------------------------------------------
+    # Notifications: only the recipients of SPEC 3.2
+    # ------------------------------------------------------------------
+
+    def _notify_get_recipients(self, message, msg_vals, **kwargs):
+        recipients = super()._notify_get_recipients(message, msg_vals, **kwargs)
+        if not self.env.context.get("autocomm_sending"):
+            return recipients
+        wanted = set(msg_vals.get("partner_ids") or [] if msg_vals else message.partner_ids.ids)
+        # Followers are not notified on top of the explicit recipients, and the
+        # recipients get an e-mail even when they are users preferring Odoo's inbox.
+        recipients = [r for r in recipients if r["id"] in wanted]
+        for recipient in recipients:
+            recipient["notif"] = "email"
+        return recipients
+
+
+# Keys of our mail values that account.move.send takes as custom settings.
+SENDING_SETTINGS = (
+    "mail_lang",
+    "mail_subject",
+    "mail_body",
+    "author_user_id",
+    "author_partner_id",
+)

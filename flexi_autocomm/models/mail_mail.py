@@ -1,0 +1,345 @@
+import logging
+import re
+import smtplib
+
+import psycopg2
+
+from odoo import api, fields, models, tools
+from odoo.fields import Command
+
+_logger = logging.getLogger(__name__)
+
+# SMTP reply codes as Odoo writes them into ``failure_reason``, e.g.
+# "SMTPRecipientsRefused: {'a@b.c': (451, b'4.3.0 Try later')}".
+SMTP_CODE_RE = re.compile(r"\((?P<code>[245]\d\d),")
+# Odoo's failure types that say the address itself is wrong.
+INVALID_ADDRESS_FAILURES = ("mail_email_invalid", "mail_email_missing")
+
+
+class MailMail(models.Model):
+    _inherit = "mail.mail"
+
+    autocomm_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Automatic e-mail of",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+    )
+    autocomm_outcome = fields.Selection(
+        selection=[
+            ("new", "Built"),
+            ("pending", "Waiting"),
+            ("retry", "Retry later"),
+            ("sent", "Accepted"),
+            ("failed", "Refused"),
+            ("unknown", "Unknown"),
+            ("cancel", "Cancelled"),
+        ],
+        string="Automatic e-mail outcome",
+        readonly=True,
+    )
+    autocomm_attempts = fields.Integer(default=0, readonly=True)
+    # Set, and committed, just before the message goes to the SMTP server: a
+    # worker that dies after this leaves an e-mail whose outcome is unknown.
+    autocomm_dispatch_pid = fields.Integer(default=0, readonly=True)
+    autocomm_dispatch_date = fields.Datetime(readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        mails = super().create(vals_list)
+        if self.env.context.get("autocomm_sending"):
+            # The notification e-mails Odoo creates while posting an automatic
+            # e-mail are ours: tag them so that our dispatcher, and only it,
+            # sends them, and keep them until the document's outcome is known.
+            for mail in mails.filtered(
+                lambda m: m.model == "account.move" and m.res_id
+            ):
+                mail.write(
+                    {
+                        "autocomm_move_id": mail.res_id,
+                        "autocomm_outcome": "new",
+                        "auto_delete": False,
+                    }
+                )
+        return mails
+
+    @api.model
+    def process_email_queue(self, ids=None, batch_size=1000):
+        # Automatic e-mails are sent by our scheduled action, which records
+        # each attempt before it is made (see _autocomm_dispatch).
+        filters = [*self.env.context.get("filters", []), ("autocomm_move_id", "=", False)]
+        return super(
+            MailMail, self.with_context(filters=filters)
+        ).process_email_queue(ids=ids, batch_size=batch_size)
+
+    def _autocomm_address(self):
+        self.ensure_one()
+        return ", ".join(self.recipient_ids.mapped("email")) or self.email_to or ""
+
+    # ------------------------------------------------------------------
+    # One SMTP message per e-mail
+    # ------------------------------------------------------------------
+
+    def _autocomm_split_per_recipient(self):
+        """Give each recipient its own e-mail, then mark them all Waiting.
+
+        Odoo sends an e-mail with several recipients as one SMTP message per
+        recipient and stops at the first refusal; with one recipient per
+        e-mail, each delivery has its own outcome, retry and proof.
+        """
+        copies, moved = [], []
+        for mail in self.filtered(lambda m: len(m.recipient_ids) > 1):
+            for partner in mail.recipient_ids[1:]:
+                copies.append(
+                    {
+                        "mail_message_id": mail.mail_message_id.id,
+                        "body_html": mail.body_html,
+                        "headers": mail.headers,
+                        "references": mail.references,
+                        "is_notification": mail.is_notification,
+                        "mail_server_id": mail.mail_server_id.id,
+                        "recipient_ids": [Command.set(partner.ids)],
+                        "auto_delete": False,
+                        "state": "outgoing",
+                        "autocomm_move_id": mail.autocomm_move_id.id,
+                        "autocomm_outcome": "pending",
+                    }
+                )
+                moved.append((mail, partner))
+        if copies:
+            new_mails = self.sudo().create(copies)
+            for (mail, partner), new_mail in zip(moved, new_mails, strict=True):
+                mail.recipient_ids = [Command.unlink(partner.id)]
+                self.env.cr.execute(
+                    "UPDATE mail_notification SET mail_mail_id = %s "
+                    "WHERE mail_mail_id = %s AND res_partner_id = %s",
+                    (new_mail.id, mail.id, partner.id),
+                )
+            self.env["mail.notification"].invalidate_model(["mail_mail_id"])
+        self.write({"autocomm_outcome": "pending"})
+
+    # ------------------------------------------------------------------
+    # Dispatch
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _autocomm_dispatch(self):
+        """Send the waiting automatic e-mails, each in its own transaction.
+
+        Each e-mail is claimed and the claim committed before it goes to the
+        SMTP server; its outcome is committed right after. A crash in
+        between leaves a claim whose worker is gone: see
+        :meth:`_autocomm_recover_interrupted`.
+        """
+        mails = self.sudo().search(
+            [
+                ("autocomm_move_id", "!=", False),
+                ("state", "=", "outgoing"),
+                ("autocomm_dispatch_pid", "=", 0),
+                ("autocomm_outcome", "in", ("pending", "retry")),
+            ],
+            order="id",
+        )
+        moves = self.env["account.move"]
+        for server_id, alias_domain_id, smtp_from, batch_ids in (
+            mails._split_by_mail_configuration()
+        ):
+            batch = self.sudo().browse(batch_ids)
+            try:
+                smtp_session = self.env["ir.mail_server"].connect(
+                    mail_server_id=server_id, smtp_from=smtp_from
+                )
+            except Exception as error:  # noqa: BLE001 - a temporary outage
+                batch._autocomm_note_outage(error)
+                moves |= batch.autocomm_move_id
+                continue
+            mail_server = self.env["ir.mail_server"].sudo().browse(server_id)
+            try:
+                for mail in batch:
+                    if not mail._autocomm_claim():
+                        continue
+                    mail._autocomm_send_claimed(smtp_session, alias_domain_id, mail_server)
+                    self.env["account.move"]._autocomm_commit()
+            except smtplib.SMTPServerDisconnected as error:
+                _logger.warning("SMTP server disconnected: %s", error)
+            finally:
+                try:
+                    smtp_session.quit()
+                except smtplib.SMTPException:
+                    pass
+        if moves:
+            moves._autocomm_sync_state()
+            self.env["account.move"]._autocomm_commit()
+
+    def _autocomm_claim(self):
+        """Record, and commit, that this worker is about to send the e-mail."""
+        self.ensure_one()
+        self.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE mail_mail SET autocomm_dispatch_pid = pg_backend_pid(), "
+            "autocomm_dispatch_date = now() AT TIME ZONE 'UTC', "
+            "autocomm_attempts = COALESCE(autocomm_attempts, 0) + 1 "
+            "WHERE id = %s AND state = 'outgoing' "
+            "AND COALESCE(autocomm_dispatch_pid, 0) = 0 RETURNING id",
+            (self.id,),
+        )
+        claimed = bool(self.env.cr.fetchone())
+        self.invalidate_recordset(
+            ["autocomm_dispatch_pid", "autocomm_dispatch_date", "autocomm_attempts"]
+        )
+        self.env["account.move"]._autocomm_commit()
+        return claimed
+
+    def _autocomm_send_claimed(self, smtp_session, alias_domain_id, mail_server):
+        """Send a claimed e-mail; its outcome is written by the post-processing."""
+        self.ensure_one()
+        move = self.autocomm_move_id
+        try:
+            with self.env.cr.savepoint():
+                # Lock the document before the SMTP conversation: a concurrent
+                # edit then fails here, harmlessly, and not after the server
+                # has accepted the message.
+                self.env.cr.execute(
+                    "SELECT id FROM account_move WHERE id = %s FOR UPDATE NOWAIT",
+                    (move.id,),
+                )
+                self._send(
+                    smtp_session=smtp_session,
+                    alias_domain_id=alias_domain_id,
+                    mail_server=mail_server,
+                )
+        except smtplib.SMTPServerDisconnected:
+            # The server hung up before accepting the message (RFC 5321: no
+            # delivery without the final reply): it is sent again later.
+            self._autocomm_release("retry")
+            raise
+        except psycopg2.errors.LockNotAvailable:
+            self._autocomm_release(self.autocomm_outcome)
+        except Exception as error:  # noqa: BLE001 - outcome cannot be known
+            _logger.exception("Automatic e-mail %s: outcome unknown", self.id)
+            self._autocomm_mark_unknown(tools.exception_to_unicode(error))
+
+    def _autocomm_release(self, outcome):
+        self.write(
+            {
+                "autocomm_dispatch_pid": 0,
+                "autocomm_dispatch_date": False,
+                "autocomm_outcome": outcome,
+            }
+        )
+
+    def _autocomm_note_outage(self, error):
+        """The mail server cannot be reached: the e-mails wait for the next run."""
+        reason = self.env._(
+            "The mail server is not available (%(error)s); the e-mail will be "
+            "sent automatically when it is back.",
+            error=tools.exception_to_unicode(error),
+        )
+        self.write({"autocomm_outcome": "retry", "failure_reason": reason})
+
+    def _autocomm_mark_unknown(self, reason):
+        self.write(
+            {
+                "state": "exception",
+                "autocomm_outcome": "unknown",
+                "autocomm_dispatch_pid": 0,
+                "failure_reason": reason,
+            }
+        )
+        self.autocomm_move_id._autocomm_sync_state()
+
+    # ------------------------------------------------------------------
+    # Outcome
+    # ------------------------------------------------------------------
+
+    def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
+        ours = self.filtered("autocomm_move_id")
+        if ours:
+            ours._autocomm_record_outcome(failure_type, failure_reason)
+        res = super()._postprocess_sent_message(
+            success_pids, failure_reason=failure_reason, failure_type=failure_type
+        )
+        if ours:
+            ours.autocomm_move_id._autocomm_sync_state()
+        return res
+
+    @api.model
+    def _autocomm_classify_failure(self, failure_type, failure_reason):
+        """``retry`` for what the server may accept later, else ``failed``."""
+        if failure_type == "mail_smtp":
+            return "retry"
+        if failure_type in INVALID_ADDRESS_FAILURES:
+            return "failed"
+        codes = SMTP_CODE_RE.findall(failure_reason or "")
+        if codes and all(code.startswith("4") for code in codes):
+            return "retry"
+        return "failed"
+
+    def _autocomm_record_outcome(self, failure_type, failure_reason):
+        if not failure_type:
+            self.write({"autocomm_outcome": "sent", "autocomm_dispatch_pid": 0})
+            return
+        outcome = self._autocomm_classify_failure(failure_type, failure_reason)
+        max_attempts = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("flexi_autocomm.max_attempts", 12)
+        )
+        for mail in self:
+            if outcome == "retry" and mail.autocomm_attempts < max_attempts:
+                mail.write(
+                    {
+                        "state": "outgoing",
+                        "autocomm_outcome": "retry",
+                        "autocomm_dispatch_pid": 0,
+                    }
+                )
+            else:
+                mail.write({"autocomm_outcome": "failed", "autocomm_dispatch_pid": 0})
+
+    # ------------------------------------------------------------------
+    # Crash recovery
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _autocomm_recover_interrupted(self):
+        """E-mails claimed by a worker that is gone: their outcome is unknown.
+
+        The claim holds the claiming database connection's process id; when
+        no live connection with that id existed at claim time, the worker
+        died between the claim and the commit of the outcome.
+        """
+        self.env.cr.execute(
+            """
+            SELECT mail.id FROM mail_mail mail
+             WHERE mail.autocomm_move_id IS NOT NULL
+               AND mail.state = 'outgoing'
+               AND COALESCE(mail.autocomm_dispatch_pid, 0) != 0
+               AND NOT EXISTS (
+                   SELECT 1 FROM pg_stat_activity activity
+                    WHERE activity.pid = mail.autocomm_dispatch_pid
+                      AND activity.backend_start AT TIME ZONE 'UTC'
+                          <= mail.autocomm_dispatch_date
+               )
+               FOR UPDATE OF mail SKIP LOCKED
+            """
+        )
+        mails = self.sudo().browse(row[0] for row in self.env.cr.fetchall())
+        if not mails:
+            return
+        reason = self.env._(
+            "Sending was interrupted (the sending process stopped) after the "
+            "e-mail was handed to the mail server: it may or may not have been "
+            "delivered. Check with the recipient, then use Resend if needed."
+        )
+        mails.write(
+            {
+                "state": "exception",
+                "autocomm_outcome": "unknown",
+                "autocomm_dispatch_pid": 0,
+                "failure_reason": reason,
+            }
+        )
+        mails.autocomm_move_id._autocomm_sync_state()
+        self.env["account.move"]._autocomm_commit()

@@ -1,0 +1,15 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    autocomm_mode = fields.Selection(
+        related="company_id.autocomm_mode",
+        readonly=False,
+        required=True,
+    )
+    autocomm_bcc_email = fields.Char(
+        related="company_id.autocomm_bcc_email",
+        readonly=False,
+    )

@@ -1,0 +1,3 @@
+from . import test_settings
+from . import test_smtp_harness
+from . import test_sending

@@ -1,0 +1,252 @@
+"""Shared set-up of the tests: a real SMTP server and invoicing data.
+
+How the scheduled action runs inside a test
+-------------------------------------------
+The suite runs with pytest-odoo. On Odoo 18, pytest-odoo marks the thread as
+testing (``threading.current_thread().testing``) but leaves
+``odoo.modules.module.current_test`` unset, so Odoo takes its production
+paths: ``ir.mail_server`` really connects to the configured SMTP server. That
+is what these tests want: every e-mail goes through the real ``mail.mail``
+queue and the real SMTP protocol to :class:`SmtpServer`, started on a free
+loopback port for each test class and registered as the only active
+``ir.mail_server``.
+
+The only production path a ``TransactionCase`` cannot take is ``cr.commit()``.
+The scheduled action commits through ``account.move._autocomm_commit()``,
+which skips the commit on a testing thread; everything else (claims, outcomes,
+savepoints) runs as in production, inside the test's transaction. Run the
+scheduled action with :meth:`AutocommCase.run_autocomm_cron`.
+"""
+
+import email
+import email.policy
+import socket
+from dataclasses import dataclass, field
+
+from aiosmtpd.controller import Controller
+
+from odoo import Command
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+def free_port():
+    """A TCP port on the loopback interface that nothing listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ReceivedMessage:
+    """One message the SMTP server accepted: envelope and parsed content."""
+
+    mail_from: str
+    rcpt_tos: list
+    raw: bytes
+    message: email.message.EmailMessage = field(init=False)
+
+    def __post_init__(self):
+        self.message = email.message_from_bytes(self.raw, policy=email.policy.default)
+
+    @property
+    def subject(self):
+        return str(self.message["Subject"] or "")
+
+    @property
+    def to(self):
+        return str(self.message["To"] or "")
+
+    def header_text(self):
+        """All headers, as a recipient's mail client sees them."""
+        return "\n".join(f"{name}: {value}" for name, value in self.message.items())
+
+    def html_body(self):
+        part = self.message.get_body(preferencelist=("html",))
+        return part.get_content() if part else ""
+
+    def attachment_names(self):
+        return [part.get_filename() for part in self.message.iter_attachments()]
+
+    def attachments(self):
+        return {
+            part.get_filename(): part.get_payload(decode=True)
+            for part in self.message.iter_attachments()
+        }
+
+
+class RecordingHandler:
+    """aiosmtpd handler: records messages, refuses recipients on demand."""
+
+    def __init__(self):
+        self.messages = []
+        self.refusals = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refusal = self.refusals.get(address.lower())
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            ReceivedMessage(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+        )
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """A real SMTP server on a free loopback port, for one test class.
+
+    ``accept()``, ``refuse_permanently(address)``, ``refuse_temporarily(address)``
+    and ``go_down()`` / ``come_back()`` set its behaviour; ``messages`` holds
+    what it accepted, ``delivered_to(address)`` what one recipient got.
+    """
+
+    def __init__(self):
+        self.port = free_port()
+        self.handler = RecordingHandler()
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, ready_timeout=10
+        )
+        self.controller.start()
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    go_down = stop
+
+    def come_back(self):
+        self.start()
+
+    @property
+    def is_up(self):
+        return self.controller is not None
+
+    @property
+    def messages(self):
+        return self.handler.messages
+
+    def reset(self):
+        """Forget the messages and accept every recipient again."""
+        self.handler.messages.clear()
+        self.handler.refusals.clear()
+        if not self.is_up:
+            self.start()
+
+    accept = reset
+
+    def refuse_permanently(self, address, reply="550 5.1.1 Mailbox unavailable"):
+        self.handler.refusals[address.lower()] = reply
+
+    def refuse_temporarily(self, address, reply="451 4.3.0 Mailbox busy, try later"):
+        self.handler.refusals[address.lower()] = reply
+
+    def delivered_to(self, address):
+        address = address.lower()
+        return [
+            message
+            for message in self.messages
+            if address in (rcpt.lower() for rcpt in message.rcpt_tos)
+        ]
+
+    def envelope_recipients(self):
+        return sorted(rcpt.lower() for message in self.messages for rcpt in message.rcpt_tos)
+
+
+class AutocommCase(AccountTestInvoicingCommon):
+    """Invoicing data, a real SMTP server and a company that sends.
+
+    ``self.customer`` is a company with two contacts flagged "Send invoices"
+    (``self.contact_billing``, ``self.contact_boss``) and one that is not
+    (``self.contact_other``).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.smtp = SmtpServer()
+        cls.smtp.start()
+        cls.addClassCleanup(cls.smtp.stop)
+        cls.env["ir.mail_server"].search([]).active = False
+        cls.mail_server = cls.env["ir.mail_server"].create(
+            {
+                "name": "Test SMTP server",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": cls.smtp.port,
+                "smtp_encryption": "none",
+                "sequence": 1,
+            }
+        )
+        cls.company = cls.company_data["company"]
+        cls.company.write({"autocomm_mode": "send", "email": "billing@our.example.com"})
+        cls.sale_journal = cls.company_data["default_journal_sale"]
+        cls.sale_journal.autocomm_auto_send = True
+        cls.salesperson = cls.env["res.users"].create(
+            {
+                "name": "Jana Nováková",
+                "login": "jana.novakova",
+                "email": "jana.novakova@our.example.com",
+                "company_id": cls.company.id,
+                "company_ids": [Command.set(cls.company.ids)],
+                "groups_id": [Command.set(cls.env.ref("account.group_account_invoice").ids)],
+            }
+        )
+        cls.salesperson.partner_id.title = cls.env["res.partner.title"].create(
+            {"name": "Inženýr", "shortcut": "Ing."}
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Odběratel s.r.o.",
+                "is_company": True,
+                "email": "info@customer.example.com",
+                "lang": "en_US",
+            }
+        )
+        cls.contact_billing = cls._create_contact("Petr Účetní", "accounts@customer.example.com", True)
+        cls.contact_boss = cls._create_contact("Eva Ředitelka", "boss@customer.example.com", True)
+        cls.contact_other = cls._create_contact("Karel Sklad", "store@customer.example.com", False)
+
+    @classmethod
+    def _create_contact(cls, name, email_address, send_invoices, parent=None):
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "parent_id": (parent or cls.customer).id,
+                "type": "contact",
+                "email": email_address,
+                "autocomm_send_invoices": send_invoices,
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.smtp.reset()
+
+    # ------------------------------------------------------------------
+    # helpers
+    # ------------------------------------------------------------------
+
+    def create_invoice(self, partner=None, post=True, move_type="out_invoice", **values):
+        invoice = self.init_invoice(
+            move_type,
+            partner=partner or self.customer,
+            amounts=[1000.0],
+            post=False,
+        )
+        invoice.write({"invoice_user_id": self.salesperson.id, **values})
+        if post:
+            invoice.action_post()
+        return invoice
+
+    def run_autocomm_cron(self):
+        """Run the scheduled action as the cron worker does (superuser)."""
+        cron = self.env.ref("flexi_autocomm.ir_cron_autocomm_send")
+        cron.sudo().method_direct_trigger()
+        self.env.invalidate_all()

@@ -1,0 +1,38 @@
+from odoo.exceptions import ValidationError
+from odoo.tests import Form, TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestSettings(TransactionCase):
+    def test_default_mode_is_no_send(self):
+        company = self.env["res.company"].create({"name": "New company"})
+        self.assertEqual(company.autocomm_mode, "no_send")
+
+    def test_settings_round_trip(self):
+        with Form(self.env["res.config.settings"]) as settings:
+            settings.autocomm_mode = "send"
+            settings.autocomm_bcc_email = "archive@our.example.com"
+        self.assertEqual(self.env.company.autocomm_mode, "send")
+        self.assertEqual(self.env.company.autocomm_bcc_email, "archive@our.example.com")
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.autocomm_mode, "send")
+        self.assertEqual(settings.autocomm_bcc_email, "archive@our.example.com")
+
+    def test_bcc_only_needs_address(self):
+        with self.assertRaises(ValidationError) as caught:
+            self.env.company.write({"autocomm_mode": "bcc_only", "autocomm_bcc_email": False})
+        self.assertIn("BCC address is required", str(caught.exception))
+        self.env.invalidate_all()
+        self.assertEqual(self.env.company.autocomm_mode, "no_send")
+
+    def test_bcc_must_be_valid_email(self):
+        with self.assertRaisesRegex(ValidationError, "not a valid e-mail address"):
+            self.env.company.write({"autocomm_mode": "send", "autocomm_bcc_email": "not an address"})
+
+    def test_settings_refuse_bad_input(self):
+        with self.assertRaises(ValidationError) as caught:
+            self.env["res.config.settings"].create(
+                {"autocomm_mode": "bcc_only", "autocomm_bcc_email": False}
+            ).execute()
+        self.assertIn("BCC address is required", str(caught.exception))
+        self.assertEqual(self.env.company.autocomm_mode, "no_send")

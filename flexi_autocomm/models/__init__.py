@@ -5,3 +5,6 @@ from . import account_journal
 from . import account_move
 from . import account_move_send
 from . import mail_mail
+from . import customer_contract_type
+from . import customer_contract
+from . import customer_contract_line

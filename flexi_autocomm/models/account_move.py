@@ -5,8 +5,10 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import email_normalize
+from odoo.tools import SQL
 from odoo.tools.sql import column_exists
+
+from .res_partner import is_valid_email
 
 _logger = logging.getLogger(__name__)
 
@@ -278,12 +280,10 @@ class AccountMove(models.Model):
     @api.model
     def _autocomm_claim_batch(self, limit):
         """Lock up to ``limit`` queued documents that no other worker holds."""
+        self.env.flush_all()
         query = self.sudo()._search(self._autocomm_queue_domain(), order="id", limit=limit)
-        sql = query.select("account_move.id")
         self.env.cr.execute(
-            f"SELECT id FROM account_move WHERE id IN ({sql.code}) "  # noqa: S608
-            "ORDER BY id FOR UPDATE SKIP LOCKED",
-            sql.params,
+            SQL("%s FOR UPDATE OF account_move SKIP LOCKED", query.select("account_move.id"))
         )
         return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
 
@@ -306,7 +306,7 @@ class AccountMove(models.Model):
         :return: ``{move: res.partner}``; an empty recordset when nobody can.
         """
         commercial_partners = self.commercial_partner_id
-        flagged = self.env["res.partner"].search(
+        flagged = self.env["res.partner"].sudo().search(
             [
                 ("commercial_partner_id", "in", commercial_partners.ids),
                 ("id", "not in", commercial_partners.ids),
@@ -314,13 +314,13 @@ class AccountMove(models.Model):
                 ("email", "!=", False),
             ]
         )
-        valid = flagged.filtered(lambda p: email_normalize(p.email))
+        valid = flagged.filtered(lambda p: is_valid_email(p.email))
         flagged_by_commercial = valid.grouped("commercial_partner_id")
         recipients = {}
         for move in self:
             commercial = move.commercial_partner_id
             partners = flagged_by_commercial.get(commercial)
-            if not partners and email_normalize(commercial.email or ""):
+            if not partners and is_valid_email(commercial.email):
                 partners = commercial
             recipients[move] = partners or self.env["res.partner"]
         return recipients

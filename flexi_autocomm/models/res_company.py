@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import email_normalize
+
+from .res_partner import is_valid_email
 
 AUTOCOMM_MODES = [
     ("no_send", "Do not send"),
@@ -32,7 +33,7 @@ class ResCompany(models.Model):
     @api.constrains("autocomm_mode", "autocomm_bcc_email")
     def _check_autocomm_bcc_email(self):
         for company in self:
-            if company.autocomm_bcc_email and not email_normalize(
+            if company.autocomm_bcc_email and not is_valid_email(
                 company.autocomm_bcc_email
             ):
                 raise ValidationError(

@@ -1,4 +1,18 @@
+import re
+
 from odoo import fields, models
+from odoo.tools import email_normalize
+
+# What Odoo's normalisation leaves of a usable address: something@somewhere.
+# (It turns "broken@@example" into "@example".)
+VALID_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+def is_valid_email(value):
+    """Whether ``value`` holds exactly one usable e-mail address."""
+    normalized = email_normalize(value or "", strict=True)
+    return bool(normalized and VALID_EMAIL_RE.fullmatch(normalized))
+
 
 
 class ResPartner(models.Model):

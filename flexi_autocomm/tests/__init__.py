@@ -1,3 +1,4 @@
 from . import test_settings
 from . import test_smtp_harness
 from . import test_sending
+from . import test_contract

@@ -15,7 +15,9 @@ The only production path a ``TransactionCase`` cannot take is ``cr.commit()``.
 The scheduled action commits through ``account.move._autocomm_commit()``,
 which skips the commit on a testing thread; everything else (claims, outcomes,
 savepoints) runs as in production, inside the test's transaction. Run the
-scheduled action with :meth:`AutocommCase.run_autocomm_cron`.
+scheduled action with :meth:`AutocommCase.run_autocomm_cron`, which also lifts
+``test_enable`` for the run so that the invoice PDFs are real PDFs rendered by
+wkhtmltopdf (Odoo renders HTML instead while ``test_enable`` is set).
 """
 
 import email
@@ -25,7 +27,10 @@ from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
 
+from unittest.mock import patch
+
 from odoo import Command
+from odoo.tools import config
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -248,5 +253,9 @@ class AutocommCase(AccountTestInvoicingCommon):
     def run_autocomm_cron(self):
         """Run the scheduled action as the cron worker does (superuser)."""
         cron = self.env.ref("flexi_autocomm.ir_cron_autocomm_send")
-        cron.sudo().method_direct_trigger()
+        # pytest-odoo sets test_enable, with which Odoo renders reports as
+        # HTML; the cron's context cannot carry force_report_rendering, so
+        # lift the flag for the run: the attachments are real PDFs.
+        with patch.dict(config.options, {"test_enable": False}):
+            cron.sudo().method_direct_trigger()
         self.env.invalidate_all()

@@ -1,1 +1,243 @@
+from odoo.tests import tagged
 
+from .common import AutocommCase
+
+
+@tagged("post_install", "-at_install")
+class TestRecipients(AutocommCase):
+    def test_flagged_contacts_all_receive(self):
+        invoice = self.create_invoice()
+        self.assertEqual(invoice.autocomm_state, "to_send")
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        self.assertEqual(
+            self.smtp.envelope_recipients(),
+            ["accounts@customer.example.com", "boss@customer.example.com"],
+        )
+        self.assertEqual(
+            invoice.autocomm_recipient_ids, self.contact_billing | self.contact_boss
+        )
+        self.assertTrue(invoice.autocomm_sent_date)
+        self.assertFalse(invoice.autocomm_error)
+
+    def test_unflagged_contact_and_company_address_left_out(self):
+        self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertFalse(self.smtp.delivered_to("store@customer.example.com"))
+        self.assertFalse(self.smtp.delivered_to("info@customer.example.com"))
+
+    def test_fallback_to_company_email(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Bez kontaktů a.s.", "is_company": True, "email": "office@nocontacts.example.com"}
+        )
+        self._create_contact("Not flagged", "someone@nocontacts.example.com", False, customer)
+        invoice = self.create_invoice(partner=customer)
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        self.assertEqual(self.smtp.envelope_recipients(), ["office@nocontacts.example.com"])
+
+    def test_private_customer_is_own_recipient(self):
+        person = self.env["res.partner"].create({"name": "Jan Novák", "email": "jan@private.example.com"})
+        invoice = self.create_invoice(partner=person)
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        self.assertEqual(self.smtp.envelope_recipients(), ["jan@private.example.com"])
+        self.assertEqual(invoice.autocomm_recipient_ids, person)
+
+    def test_invoice_to_contact_goes_to_flagged_contacts(self):
+        invoice = self.create_invoice(partner=self.contact_other)
+        self.run_autocomm_cron()
+        self.assertEqual(
+            self.smtp.envelope_recipients(),
+            ["accounts@customer.example.com", "boss@customer.example.com"],
+        )
+        self.assertEqual(invoice.autocomm_state, "sent")
+
+    def test_no_valid_address_fails_and_batch_goes_on(self):
+        nobody = self.env["res.partner"].create({"name": "Nikdo", "is_company": True, "email": "not-an-address"})
+        self._create_contact("Broken", "broken@@example", True, nobody)
+        failing = self.create_invoice(partner=nobody)
+        good = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(failing.autocomm_state, "failed")
+        self.assertIn("Nobody to send to", failing.autocomm_error)
+        self.assertTrue(failing.activity_ids, "the responsible user gets a to-do")
+        self.assertEqual(failing.activity_ids.user_id, self.salesperson)
+        self.assertEqual(good.autocomm_state, "sent")
+        self.assertEqual(len(self.smtp.messages), 2)
+
+    def test_followers_not_notified(self):
+        follower = self.env["res.partner"].create({"name": "Follower", "email": "follower@example.com"})
+        invoice = self.create_invoice()
+        invoice.message_subscribe(partner_ids=follower.ids)
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent")
+        self.assertFalse(self.smtp.delivered_to("follower@example.com"))
+        self.assertFalse(self.smtp.delivered_to("info@customer.example.com"))
+
+
+@tagged("post_install", "-at_install")
+class TestModes(AutocommCase):
+    def test_no_send_mode_sends_nothing(self):
+        invoice = self.create_invoice()
+        self.company.autocomm_mode = "no_send"
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "to_send")
+        self.assertFalse(self.smtp.messages)
+
+    def test_new_documents_of_no_send_company_are_not_queued(self):
+        self.company.autocomm_mode = "no_send"
+        invoice = self.create_invoice()
+        self.assertEqual(invoice.autocomm_state, "no_send")
+
+    def test_bcc_only_sends_only_to_bcc(self):
+        self.company.write({"autocomm_mode": "bcc_only", "autocomm_bcc_email": "archive@our.example.com"})
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        self.assertEqual(self.smtp.envelope_recipients(), ["archive@our.example.com"])
+
+    def test_send_mode_bcc_copy_is_hidden(self):
+        self.company.autocomm_bcc_email = "archive@our.example.com"
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        self.assertEqual(
+            self.smtp.envelope_recipients(),
+            ["accounts@customer.example.com", "archive@our.example.com", "boss@customer.example.com"],
+        )
+        for address in ("accounts@customer.example.com", "boss@customer.example.com"):
+            (received,) = self.smtp.delivered_to(address)
+            self.assertNotIn("archive@our.example.com", received.header_text())
+        self.assertNotIn(
+            "archive@our.example.com", invoice.autocomm_recipient_ids.mapped("email")
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestWhichDocuments(AutocommCase):
+    def test_draft_waits_until_posted(self):
+        invoice = self.create_invoice(post=False)
+        self.assertEqual(invoice.autocomm_state, "to_send")
+        self.run_autocomm_cron()
+        self.assertFalse(self.smtp.messages)
+        invoice.action_post()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent")
+        self.assertEqual(len(self.smtp.messages), 2)
+
+    def test_cancelled_never_sent(self):
+        invoice = self.create_invoice()
+        invoice.button_cancel()
+        self.assertEqual(invoice.autocomm_state, "no_send")
+        self.run_autocomm_cron()
+        self.assertFalse(self.smtp.messages)
+
+    def test_vendor_bill_never_sent(self):
+        bill = self.init_invoice("in_invoice", partner=self.customer, amounts=[100.0], post=True)
+        self.assertEqual(bill.autocomm_state, "no_send")
+        bill.autocomm_state = "to_send"
+        self.run_autocomm_cron()
+        self.assertFalse(self.smtp.messages)
+
+    def test_journal_without_flag_does_not_queue(self):
+        self.sale_journal.autocomm_auto_send = False
+        invoice = self.create_invoice()
+        self.assertEqual(invoice.autocomm_state, "no_send")
+        self.run_autocomm_cron()
+        self.assertFalse(self.smtp.messages)
+
+    def test_turning_flag_on_never_queues_old_documents(self):
+        self.sale_journal.autocomm_auto_send = False
+        old = self.create_invoice()
+        self.sale_journal.autocomm_auto_send = True
+        self.assertEqual(old.autocomm_state, "no_send")
+        self.run_autocomm_cron()
+        self.assertFalse(self.smtp.messages)
+
+    def test_credit_note_sent(self):
+        refund = self.create_invoice(move_type="out_refund")
+        self.run_autocomm_cron()
+        self.assertEqual(refund.autocomm_state, "sent", refund.autocomm_error)
+        self.assertIn("Credit Note", self.smtp.messages[0].subject)
+
+
+@tagged("post_install", "-at_install")
+class TestContent(AutocommCase):
+    def test_pdf_attached_and_kept_on_invoice(self):
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertTrue(invoice.invoice_pdf_report_id)
+        for received in self.smtp.messages:
+            attachments = received.attachments()
+            self.assertEqual(list(attachments), [invoice.invoice_pdf_report_id.name])
+            self.assertTrue(next(iter(attachments.values())).startswith(b"%PDF"))
+
+    def test_subject_has_title_number_company(self):
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        subject = self.smtp.messages[0].subject
+        self.assertIn(f"Invoice {invoice.name}", subject)
+        self.assertIn(self.company.name, subject)
+
+    def test_signature_is_salesperson_not_technical_user(self):
+        self.create_invoice()
+        self.run_autocomm_cron()
+        body = self.smtp.messages[0].html_body()
+        self.assertIn("Ing.", body)
+        self.assertIn("Jana Nováková", body)
+        self.assertNotIn("OdooBot", body)
+        self.assertNotIn(self.env.ref("base.user_root").name, body)
+
+    def test_signature_falls_back_to_creator(self):
+        invoice = self.create_invoice(post=False)
+        invoice.invoice_user_id = False
+        invoice.action_post()
+        self.run_autocomm_cron()
+        body = self.smtp.messages[0].html_body()
+        self.assertIn(invoice.create_uid.name, body)
+
+    def test_journal_text_rendered_in_customer_language(self):
+        self.env["res.lang"]._activate_lang("cs_CZ")
+        self.customer.lang = "cs_CZ"
+        self.sale_journal.autocomm_email_text = "<p>Dear customer, invoice {{ object.name }}.</p>"
+        self.sale_journal.with_context(lang="cs_CZ").autocomm_email_text = (
+            "<p>Vážený zákazníku, posíláme fakturu {{ object.name }} "
+            "splatnou {{ object.invoice_date_due }}.</p>"
+        )
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        body = self.smtp.messages[0].html_body()
+        self.assertIn(f"Vážený zákazníku, posíláme fakturu {invoice.name}", body)
+        self.assertIn(str(invoice.invoice_date_due), body)
+        self.assertNotIn("Dear customer", body)
+
+    def test_placeholder_values_are_escaped(self):
+        self.customer.name = "<b>Bold</b> s.r.o."
+        self.sale_journal.autocomm_email_text = "<p>Customer {{ object.partner_id.name }}</p>"
+        self.create_invoice()
+        self.run_autocomm_cron()
+        body = self.smtp.messages[0].html_body()
+        self.assertIn("&lt;b&gt;Bold&lt;/b&gt; s.r.o.", body)
+
+    def test_default_text_when_journal_has_none(self):
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        body = self.smtp.messages[0].html_body()
+        self.assertIn("please find attached", body)
+        self.assertIn(invoice.name, body)
+
+    def test_chatter_shows_message_recipients_attachment(self):
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        message = invoice.message_ids.filtered(lambda m: m.message_type == "comment" and m.partner_ids)
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.partner_ids, self.contact_billing | self.contact_boss)
+        self.assertTrue(message.attachment_ids.filtered(lambda a: a.mimetype == "application/pdf"))
+        self.assertEqual(set(message.notification_ids.mapped("notification_status")), {"sent"})
+
+    def test_broken_placeholder_refused_at_save(self):
+        self.create_invoice()
+        with self.assertRaises(Exception) as caught:
+            self.sale_journal.autocomm_email_text = "<p>{{ object.no_such_field }}</p>"
+        self.assertIn("cannot be rendered", str(caught.exception))

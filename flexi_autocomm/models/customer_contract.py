@@ -1,0 +1,1 @@
+# Filled by the contracts work.

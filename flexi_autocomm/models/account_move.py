@@ -222,7 +222,7 @@ class AccountMove(models.Model):
 
     def _autocomm_requeue(self):
         """Back to Send, cancelling what is left of the previous e-mail."""
-        self.autocomm_mail_ids.filtered(
+        self.sudo().autocomm_mail_ids.filtered(
             lambda mail: mail.autocomm_outcome in ("failed", "unknown", "retry")
         ).write({"autocomm_outcome": "cancel", "state": "cancel"})
         self.with_context(autocomm_engine=True).write(
@@ -398,13 +398,12 @@ class AccountMove(models.Model):
         PDF and EDI documents and the chatter message. A document whose e-mail
         cannot be built ends Failed; the others go on.
         """
-        sender = self.env["account.move.send"].with_context(
-            autocomm_sending=True, mail_notify_force_send=False
-        )
+        # mail_notify_force_send: Odoo would send the notification e-mails at
+        # once (or right after the commit); ours wait for our dispatcher.
+        autocomm_context = {"autocomm_sending": True, "mail_notify_force_send": False}
+        sender = self.env["account.move.send"].with_context(**autocomm_context)
         for company, company_moves in self.grouped("company_id").items():
-            moves = company_moves.with_company(company).with_context(
-                autocomm_sending=True
-            )
+            moves = company_moves.with_company(company).with_context(**autocomm_context)
             recipients = moves._autocomm_get_recipients()
             bcc_partner = company._autocomm_bcc_partner()
             if company.autocomm_mode == "bcc_only":

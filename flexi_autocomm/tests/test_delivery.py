@@ -1,0 +1,211 @@
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from odoo.addons.flexi_autocomm.models.mail_mail import MailMail
+
+from .common import AutocommCase
+
+
+@tagged("post_install", "-at_install")
+class TestDelivery(AutocommCase):
+    """What the mail server answers decides the mail state."""
+
+    def test_cron_run_twice_sends_once(self):
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent")
+        self.assertEqual(len(self.smtp.messages), 2)
+
+    def test_resend_sends_exactly_once_more(self):
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        invoice.with_user(self.salesperson).action_autocomm_resend()
+        self.assertEqual(invoice.autocomm_state, "to_send")
+        self.assertIn("Queued for automatic sending again by Jana Nováková", invoice.message_ids[0].body)
+        self.run_autocomm_cron()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent")
+        self.assertEqual(len(self.smtp.delivered_to("accounts@customer.example.com")), 2)
+        self.assertEqual(len(self.smtp.messages), 4)
+
+    def test_resend_refused_for_documents_not_sent(self):
+        invoice = self.create_invoice()
+        with self.assertRaises(UserError):
+            invoice.action_autocomm_resend()
+
+    def test_server_down_keeps_queued_then_sends_once(self):
+        invoice = self.create_invoice()
+        self.smtp.go_down()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sending")
+        self.assertIn("not available", invoice.autocomm_error)
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sending")
+        self.smtp.come_back()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent")
+        self.assertFalse(invoice.autocomm_error)
+        self.assertEqual(len(self.smtp.messages), 2)
+        self.run_autocomm_cron()
+        self.assertEqual(len(self.smtp.messages), 2)
+        self.assertEqual(len(invoice.message_ids.filtered(lambda m: m.partner_ids)), 1)
+
+    def test_permanent_refusal_fails_with_reason_and_activity(self):
+        self.smtp.refuse_permanently("boss@customer.example.com")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "failed")
+        self.assertIn("boss@customer.example.com", invoice.autocomm_error)
+        self.assertIn("550", invoice.autocomm_error)
+        self.assertTrue(invoice.activity_ids)
+        self.assertEqual(invoice.activity_ids.user_id, self.salesperson)
+        # The other contact got it, once.
+        self.assertEqual(len(self.smtp.delivered_to("accounts@customer.example.com")), 1)
+        self.run_autocomm_cron()
+        self.assertEqual(len(self.smtp.messages), 1)
+
+    def test_temporary_refusal_retried_later(self):
+        self.smtp.refuse_temporarily("boss@customer.example.com")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sending")
+        self.assertIn("451", invoice.autocomm_error)
+        self.assertEqual(len(self.smtp.delivered_to("accounts@customer.example.com")), 1)
+        self.smtp.accept()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent")
+        self.assertEqual(len(self.smtp.delivered_to("boss@customer.example.com")), 1)
+        # The contact who got it at the first attempt does not get it twice.
+        self.assertFalse(self.smtp.delivered_to("accounts@customer.example.com"))
+
+    def test_temporary_refusal_gives_up_after_max_attempts(self):
+        self.env["ir.config_parameter"].sudo().set_param("flexi_autocomm.max_attempts", 2)
+        self.smtp.refuse_temporarily("boss@customer.example.com")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "failed")
+        self.assertIn("451", invoice.autocomm_error)
+
+    def test_failure_of_one_document_does_not_stop_batch(self):
+        first = self.create_invoice()
+        second = self.create_invoice()
+        original = type(self.env["account.move.send"])._autocomm_post_message
+
+        def post_message(self_, move, move_data):
+            if move == first:
+                raise ValueError("template exploded")
+            return original(self_, move, move_data)
+
+        with patch.object(type(self.env["account.move.send"]), "_autocomm_post_message", post_message):
+            self.run_autocomm_cron()
+        self.assertEqual(first.autocomm_state, "failed")
+        self.assertIn("template exploded", first.autocomm_error)
+        self.assertEqual(second.autocomm_state, "sent")
+
+    def test_interrupted_sending_is_marked_unknown_not_resent(self):
+        invoice = self.create_invoice()
+        # A worker claims an e-mail, hands it to the server, then dies before
+        # its outcome is committed: simulated by a claim of a process that is
+        # not connected to the database.
+        with patch.object(MailMail, "_autocomm_dispatch", lambda self: None):
+            self.run_autocomm_cron()
+        mails = invoice.autocomm_mail_ids
+        self.assertEqual(len(mails), 2)
+        self.env.cr.execute(
+            "UPDATE mail_mail SET autocomm_dispatch_pid = 1, "
+            "autocomm_dispatch_date = now() AT TIME ZONE 'UTC' WHERE id = %s",
+            (mails[0].id,),
+        )
+        mails.invalidate_recordset()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "unknown")
+        self.assertIn("may or may not have been delivered", invoice.autocomm_error)
+        # The other recipient's e-mail went out; the interrupted one is not resent.
+        self.assertEqual(len(self.smtp.messages), 1)
+        self.run_autocomm_cron()
+        self.assertEqual(len(self.smtp.messages), 1)
+        invoice.action_autocomm_resend()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent")
+
+    def test_live_worker_claim_is_not_recovered(self):
+        invoice = self.create_invoice()
+        with patch.object(MailMail, "_autocomm_dispatch", lambda self: None):
+            self.run_autocomm_cron()
+        mail = invoice.autocomm_mail_ids[0]
+        # Claimed by this very (live) connection: not an interrupted sending.
+        self.env.cr.execute(
+            "UPDATE mail_mail SET autocomm_dispatch_pid = pg_backend_pid(), "
+            "autocomm_dispatch_date = now() AT TIME ZONE 'UTC' WHERE id = %s",
+            (mail.id,),
+        )
+        mail.invalidate_recordset()
+        self.env["mail.mail"]._autocomm_recover_interrupted()
+        self.assertEqual(mail.autocomm_outcome, "pending")
+
+    def test_odoo_mail_queue_leaves_automatic_emails_alone(self):
+        invoice = self.create_invoice()
+        with patch.object(MailMail, "_autocomm_dispatch", lambda self: None):
+            self.run_autocomm_cron()
+        self.env["mail.mail"].process_email_queue()
+        self.assertFalse(self.smtp.messages)
+        self.assertEqual(invoice.autocomm_state, "sending")
+
+
+@tagged("post_install", "-at_install")
+class TestButtons(AutocommCase):
+    def test_send_now(self):
+        self.sale_journal.autocomm_auto_send = False
+        invoice = self.create_invoice()
+        self.assertEqual(invoice.autocomm_state, "no_send")
+        invoice.with_user(self.salesperson).action_autocomm_send_now()
+        self.assertEqual(invoice.autocomm_state, "sending")
+        self.assertFalse(self.smtp.messages, "sent by the scheduled action, not the button")
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent")
+        self.assertEqual(len(self.smtp.messages), 2)
+
+    def test_send_now_refused_for_draft(self):
+        invoice = self.create_invoice(post=False)
+        with self.assertRaises(UserError):
+            invoice.action_autocomm_send_now()
+
+    def test_send_now_refused_when_company_does_not_send(self):
+        invoice = self.create_invoice()
+        self.company.autocomm_mode = "no_send"
+        with self.assertRaises(UserError):
+            invoice.action_autocomm_send_now()
+
+    def test_mark_to_send_list_action(self):
+        self.sale_journal.autocomm_auto_send = False
+        posted = self.create_invoice()
+        draft = self.create_invoice(post=False)
+        (posted | draft).action_autocomm_mark_to_send()
+        self.assertEqual(posted.autocomm_state, "to_send")
+        self.assertEqual(draft.autocomm_state, "no_send")
+
+    def test_user_cannot_set_machine_states(self):
+        invoice = self.create_invoice()
+        with self.assertRaises(UserError):
+            invoice.autocomm_state = "sent"
+        self.run_autocomm_cron()
+        with self.assertRaises(UserError):
+            invoice.autocomm_state = "to_send"
+
+
+@tagged("post_install", "-at_install")
+class TestInstall(AutocommCase):
+    def test_existing_documents_stay_no_send(self):
+        # The column was added with a constant default: documents that existed
+        # before the install (the demo invoices of `account`) are not queued.
+        self.env.cr.execute(
+            "SELECT count(*) FROM account_move WHERE autocomm_state IS NULL"
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        old_demo = self.env.ref("account.1_demo_invoice_1", raise_if_not_found=False)
+        if old_demo:
+            self.assertEqual(old_demo.sudo().autocomm_state, "no_send")

@@ -250,12 +250,16 @@ class AutocommCase(AccountTestInvoicingCommon):
             invoice.action_post()
         return invoice
 
-    def run_autocomm_cron(self):
-        """Run the scheduled action as the cron worker does (superuser)."""
+    def run_autocomm_cron(self, real_pdf=True):
+        """Run the scheduled action as the cron worker does (superuser).
+
+        pytest-odoo sets ``test_enable``, with which Odoo renders reports as
+        HTML; the cron's context cannot carry ``force_report_rendering``, so
+        the flag is lifted for the run: the attachments are real PDFs. Tests
+        that count queries may keep the HTML rendering (``real_pdf=False``):
+        wkhtmltopdf runs no query.
+        """
         cron = self.env.ref("flexi_autocomm.ir_cron_autocomm_send")
-        # pytest-odoo sets test_enable, with which Odoo renders reports as
-        # HTML; the cron's context cannot carry force_report_rendering, so
-        # lift the flag for the run: the attachments are real PDFs.
-        with patch.dict(config.options, {"test_enable": False}):
+        with patch.dict(config.options, {"test_enable": not real_pdf and config["test_enable"]}):
             cron.sudo().method_direct_trigger()
         self.env.invalidate_all()

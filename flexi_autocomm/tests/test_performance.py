@@ -1,0 +1,41 @@
+from odoo.tests import tagged
+
+from .common import AutocommCase
+
+
+@tagged("post_install", "-at_install")
+class TestPerformance(AutocommCase):
+    def _queries_per_document(self, count):
+        customers = self.env["res.partner"].create(
+            [{"name": f"Customer {count}-{n}", "is_company": True} for n in range(count)]
+        )
+        self.env["res.partner"].create(
+            [
+                {
+                    "name": f"Contact {n}-{contact}",
+                    "parent_id": customer.id,
+                    "email": f"c{count}-{n}-{contact}@perf.example.com",
+                    "autocomm_send_invoices": True,
+                }
+                for n, customer in enumerate(customers)
+                for contact in (1, 2)
+            ]
+        )
+        invoices = self.env["account.move"].browse()
+        for customer in customers:
+            invoices |= self.create_invoice(partner=customer)
+        self.env["ir.config_parameter"].sudo().set_param("flexi_autocomm.batch_size", count)
+        self.env.flush_all()
+        before = self.env.cr.sql_log_count
+        self.run_autocomm_cron(real_pdf=False)
+        queries = self.env.cr.sql_log_count - before
+        self.assertEqual(set(invoices.mapped("autocomm_state")), {"sent"})
+        self.assertEqual(len(self.smtp.messages), 2 * count)
+        self.smtp.reset()
+        return queries / count
+
+    def test_queries_per_document_do_not_grow_with_batch(self):
+        per_document_10 = self._queries_per_document(10)
+        per_document_50 = self._queries_per_document(50)
+        print(f"queries per document: batch 10: {per_document_10:.1f}, batch 50: {per_document_50:.1f}")
+        self.assertLessEqual(per_document_50, per_document_10 * 1.10)

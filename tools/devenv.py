@@ -98,6 +98,7 @@ DEV_DIR = ROOT / ".dev"
 ODOO_CONF = DEV_DIR / "odoo.conf"
 DATA_DIR = DEV_DIR / "data"
 MAILBOX_DIR = DEV_DIR / "mailbox"
+PIDS_DIR = DEV_DIR / "pids"
 REQUIREMENTS_DEV = ROOT / "requirements-dev.txt"
 
 DEMO_DB = "flexi_autocomm_demo"
@@ -300,6 +301,7 @@ class Processes:
             text=piped,
             errors="replace" if piped else None,
         )
+        pid_file = note_child(process)
         try:
             if piped:
                 for line in process.stdout:
@@ -314,6 +316,7 @@ class Processes:
                 interrupted = sys.exc_info()[0] is KeyboardInterrupt
                 self.ignore_signals()
                 self._stop_child(process, interrupted=interrupted)
+            pid_file.unlink(missing_ok=True)
 
     @staticmethod
     def _stop_child(process: subprocess.Popen, *, interrupted: bool) -> None:
@@ -341,6 +344,36 @@ def stop_process(process: subprocess.Popen, first_signal, timeout: float) -> Non
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def note_child(process: subprocess.Popen) -> Path:
+    """Record a child, so that a later run can stop it if this one is killed."""
+    PIDS_DIR.mkdir(parents=True, exist_ok=True)
+    pid_file = PIDS_DIR / f"{os.getpid()}-{process.pid}"
+    pid_file.touch()
+    return pid_file
+
+
+def stop_leftovers() -> None:
+    """Stop the children that a run killed by SIGKILL could not stop.
+
+    Only processes whose command line mentions ``.dev`` (Odoo, pytest, the SMTP
+    sink) are stopped; the PostgreSQL cluster is adopted instead.
+    """
+    leftovers = []
+    for pid_file in PIDS_DIR.glob("*-*"):
+        owner, pid = (int(part) for part in pid_file.name.split("-"))
+        if pid_alive(owner):  # a child of a run still going on
+            continue
+        with contextlib.suppress(OSError):
+            if str(DEV_DIR).encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                log(f"stopping process {pid}, left behind by a killed run")
+                os.kill(pid, signal.SIGTERM)
+                leftovers.append(pid)
+        pid_file.unlink(missing_ok=True)
+    deadline = time.monotonic() + 20
+    while any(map(pid_alive, leftovers)) and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def pid_alive(pid: int) -> bool:
@@ -681,6 +714,7 @@ class SmtpSink:
         self.port = free_port()
         self.log_file = DEV_DIR / "smtp-sink.log"
         self.process: subprocess.Popen | None = None
+        self.pid_file: Path | None = None
 
     def start(self) -> None:
         """Start the sink and wait until it accepts connections."""
@@ -706,6 +740,7 @@ class SmtpSink:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        self.pid_file = note_child(self.process)
 
         def accepts() -> bool:
             with contextlib.suppress(OSError):
@@ -724,6 +759,7 @@ class SmtpSink:
         """Stop the sink."""
         if self.process is not None:
             stop_process(self.process, signal.SIGTERM, timeout=10)
+            self.pid_file.unlink(missing_ok=True)
 
 
 def write_odoo_conf(server: PgServer, smtp_port: int) -> None:
@@ -1046,6 +1082,7 @@ def main(argv: list[str] | None = None) -> int:
     processes.install_signal_handlers()
     try:
         ensure_dev_tools()
+        stop_leftovers()
         return COMMANDS[args.command](args, processes)
     except DevEnvError as exc:
         print(f"devenv: error: {exc}", file=sys.stderr)

@@ -450,16 +450,35 @@ class AccountMove(models.Model):
                     )
                     continue
                 sent |= move
-            for move in sent:
-                move.autocomm_recipient_ids = recipients[move]
             sent.with_context(autocomm_engine=True).write(
                 {"autocomm_state": "sending", "autocomm_error": False}
             )
+            sent._autocomm_set_recipients(recipients)
             self.env["mail.mail"].search(
                 [("autocomm_move_id", "in", sent.ids), ("autocomm_outcome", "=", "new")]
             )._autocomm_split_per_recipient()
             for move, error in errors.items():
                 move._autocomm_set_failed(error)
+
+    def _autocomm_set_recipients(self, recipients):
+        """Record who each document is sent to, in one statement for the batch
+        (a write per document would re-run the balance checks of each move)."""
+        if not self:
+            return
+        self.env.cr.execute(
+            "DELETE FROM account_move_autocomm_recipient_rel WHERE move_id IN %s",
+            [tuple(self.ids)],
+        )
+        rows = [(move.id, partner.id) for move in self for partner in recipients[move]]
+        if rows:
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO account_move_autocomm_recipient_rel (move_id, partner_id) "
+                    "VALUES %s",
+                    SQL(", ").join(SQL("(%s, %s)", *row) for row in rows),
+                )
+            )
+        self.invalidate_recordset(["autocomm_recipient_ids"])
 
     def _autocomm_set_failed(self, error):
         """Failed, with the reason and a to-do for the responsible user."""
@@ -475,7 +494,11 @@ class AccountMove(models.Model):
         )
 
     def _autocomm_sync_state(self):
-        """Derive the mail state of Sending documents from their e-mails."""
+        """Derive the mail state of Sending documents from their e-mails.
+
+        Set-based: one search for the e-mails of all documents, one write for
+        all the documents that were delivered.
+        """
         moves = self.filtered(lambda m: m.autocomm_state == "sending")
         if not moves:
             return
@@ -486,40 +509,42 @@ class AccountMove(models.Model):
             ]
         )
         mails_by_move = mails.grouped("autocomm_move_id")
-        now = fields.Datetime.now()
+        delivered = self.browse()
+        engine = self.with_context(autocomm_engine=True)
         for move in moves:
             move_mails = mails_by_move.get(move, mails.browse())
             outcomes = set(move_mails.mapped("autocomm_outcome"))
-            problems = move_mails.filtered(
-                lambda m: m.autocomm_outcome in ("failed", "unknown", "retry")
-            )
-            error = "\n".join(
-                f"{mail._autocomm_address()}: {mail.failure_reason or ''}".strip()
-                for mail in problems
-            ) or False
+            error = move_mails._autocomm_error_text()
             if outcomes & {"new", "pending", "retry"}:
-                move.with_context(autocomm_engine=True).autocomm_error = error
+                if move.autocomm_error != error:
+                    engine.browse(move.id).autocomm_error = error
             elif "unknown" in outcomes:
-                move.with_context(autocomm_engine=True).write(
+                engine.browse(move.id).write(
                     {"autocomm_state": "unknown", "autocomm_error": error}
                 )
             elif "failed" in outcomes:
                 move._autocomm_set_failed(error)
             elif not outcomes:
                 move._autocomm_set_failed(
-                    self.env._("The e-mail was deleted from the mail queue before it was sent.")
+                    self.env._(
+                        "The e-mail was deleted from the mail queue before it was sent."
+                    )
                 )
             else:
-                move.with_context(autocomm_engine=True).write(
-                    {
-                        "autocomm_state": "sent",
-                        "autocomm_error": False,
-                        "autocomm_sent_date": now,
-                    }
-                )
-                # Like Odoo's invoice e-mail (auto_delete), keep the message in
-                # the chatter but not the sent e-mails in the queue.
-                move_mails.filtered(lambda m: m.autocomm_outcome == "sent").unlink()
+                delivered |= move
+        if delivered:
+            engine.browse(delivered.ids).write(
+                {
+                    "autocomm_state": "sent",
+                    "autocomm_error": False,
+                    "autocomm_sent_date": fields.Datetime.now(),
+                }
+            )
+            # Like Odoo's invoice e-mail (auto_delete), keep the message in
+            # the chatter but not the sent e-mails in the queue.
+            mails.filtered(
+                lambda m: m.autocomm_move_id in delivered and m.autocomm_outcome == "sent"
+            ).unlink()
 
     # ------------------------------------------------------------------
     # Notifications: only the recipients of SPEC 3.2

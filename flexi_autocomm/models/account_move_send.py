@@ -64,8 +64,8 @@ class AccountMoveSend(models.AbstractModel):
         e-mail address, while ours go to the flagged contacts.
         """
         values = move_data["autocomm_values"]
-        self._send_mail(
-            move,
+        self.with_context(autocomm_move_id=move.id)._send_mail(
+            move.with_context(autocomm_move_id=move.id),
             move_data["mail_template"],
             subtype_id=self.env.ref("mail.mt_comment").id,
             model_description=values["model_description"],

@@ -47,22 +47,23 @@ class MailMail(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        mails = super().create(vals_list)
-        if self.env.context.get("autocomm_sending"):
-            # The notification e-mails Odoo creates while posting an automatic
-            # e-mail are ours: tag them so that our dispatcher, and only it,
-            # sends them, and keep them until the document's outcome is known.
-            for mail in mails.filtered(
-                lambda m: m.model == "account.move" and m.res_id
-            ):
-                mail.write(
-                    {
-                        "autocomm_move_id": mail.res_id,
-                        "autocomm_outcome": "new",
-                        "auto_delete": False,
-                    }
+        # The notification e-mails Odoo creates while posting an automatic
+        # e-mail are ours: tag them so that our dispatcher, and only it,
+        # sends them, and keep them until the document's outcome is known.
+        if move_id := self.env.context.get("autocomm_move_id"):
+            for vals in vals_list:
+                vals.update(
+                    autocomm_move_id=move_id, autocomm_outcome="new", auto_delete=False
                 )
-        return mails
+        return super().create(vals_list)
+
+    def _autocomm_error_text(self):
+        """What went wrong, address by address, for the document."""
+        return "\n".join(
+            f"{mail._autocomm_address()}: {mail.failure_reason or ''}".strip()
+            for mail in self
+            if mail.autocomm_outcome in ("failed", "unknown", "retry")
+        ) or False
 
     @api.model
     def process_email_queue(self, ids=None, batch_size=1000):
@@ -132,27 +133,29 @@ class MailMail(models.Model):
         between leaves a claim whose worker is gone: see
         :meth:`_autocomm_recover_interrupted`.
         """
-        mails = self.sudo().search(
-            [
-                ("autocomm_move_id", "!=", False),
-                ("state", "=", "outgoing"),
-                ("autocomm_dispatch_pid", "=", 0),
-                ("autocomm_outcome", "in", ("pending", "retry")),
-            ],
-            order="id",
+        mails = (
+            self.sudo()
+            .with_context(autocomm_dispatching=True)
+            .search(
+                [
+                    ("autocomm_move_id", "!=", False),
+                    ("state", "=", "outgoing"),
+                    ("autocomm_dispatch_pid", "=", 0),
+                    ("autocomm_outcome", "in", ("pending", "retry")),
+                ],
+                order="autocomm_move_id, id",
+            )
         )
-        moves = self.env["account.move"]
         for server_id, alias_domain_id, smtp_from, batch_ids in (
             mails._split_by_mail_configuration()
         ):
-            batch = self.sudo().browse(batch_ids)
+            batch = mails.browse(batch_ids)
             try:
                 smtp_session = self.env["ir.mail_server"].connect(
                     mail_server_id=server_id, smtp_from=smtp_from
                 )
             except Exception as error:  # noqa: BLE001 - a temporary outage
                 batch._autocomm_note_outage(error)
-                moves |= batch.autocomm_move_id
                 continue
             mail_server = self.env["ir.mail_server"].sudo().browse(server_id)
             try:
@@ -168,9 +171,11 @@ class MailMail(models.Model):
                     smtp_session.quit()
                 except smtplib.SMTPException:
                     pass
-        if moves:
-            moves._autocomm_sync_state()
-            self.env["account.move"]._autocomm_commit()
+        # The documents' states follow from their e-mails' outcomes, once for
+        # the whole run; a crash before this point is caught up by the next
+        # run (see _autocomm_recover_interrupted).
+        mails.autocomm_move_id._autocomm_sync_state()
+        self.env["account.move"]._autocomm_commit()
 
     def _autocomm_claim(self):
         """Record, and commit, that this worker is about to send the e-mail."""
@@ -247,7 +252,6 @@ class MailMail(models.Model):
                 "failure_reason": reason,
             }
         )
-        self.autocomm_move_id._autocomm_sync_state()
 
     # ------------------------------------------------------------------
     # Outcome
@@ -260,7 +264,7 @@ class MailMail(models.Model):
         res = super()._postprocess_sent_message(
             success_pids, failure_reason=failure_reason, failure_type=failure_type
         )
-        if ours:
+        if ours and not self.env.context.get("autocomm_dispatching"):
             ours.autocomm_move_id._autocomm_sync_state()
         return res
 
@@ -310,6 +314,7 @@ class MailMail(models.Model):
         no live connection with that id existed at claim time, the worker
         died between the claim and the commit of the outcome.
         """
+        self.env.flush_all()
         self.env.cr.execute(
             """
             SELECT mail.id FROM mail_mail mail
@@ -326,14 +331,32 @@ class MailMail(models.Model):
             """
         )
         mails = self.sudo().browse(row[0] for row in self.env.cr.fetchall())
-        if not mails:
-            return
+        if mails:
+            mails._autocomm_mark_interrupted()
+        # Documents whose e-mails all have an outcome but whose own state was
+        # not written yet (a worker stopped in between).
+        self.env.cr.execute(
+            """
+            SELECT move.id FROM account_move move
+             WHERE move.autocomm_state = 'sending'
+               AND NOT EXISTS (
+                   SELECT 1 FROM mail_mail mail
+                    WHERE mail.autocomm_move_id = move.id
+                      AND mail.autocomm_outcome IN ('new', 'pending', 'retry')
+               )
+            """
+        )
+        settled = self.env["account.move"].sudo().browse(r[0] for r in self.env.cr.fetchall())
+        (mails.autocomm_move_id | settled)._autocomm_sync_state()
+        self.env["account.move"]._autocomm_commit()
+
+    def _autocomm_mark_interrupted(self):
         reason = self.env._(
             "Sending was interrupted (the sending process stopped) after the "
             "e-mail was handed to the mail server: it may or may not have been "
             "delivered. Check with the recipient, then use Resend if needed."
         )
-        mails.write(
+        self.write(
             {
                 "state": "exception",
                 "autocomm_outcome": "unknown",
@@ -341,5 +364,3 @@ class MailMail(models.Model):
                 "failure_reason": reason,
             }
         )
-        mails.autocomm_move_id._autocomm_sync_state()
-        self.env["account.move"]._autocomm_commit()

@@ -8,3 +8,4 @@ from . import mail_mail
 from . import customer_contract_type
 from . import customer_contract
 from . import customer_contract_line
+from . import account_move_contract

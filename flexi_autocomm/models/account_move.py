@@ -157,6 +157,7 @@ class AccountMove(models.Model):
     def action_autocomm_send_now(self):
         """Send these posted documents now, through the scheduled pipeline."""
         moves = self._autocomm_check_sendable()
+        moves.check_access("write")
         if not self.env["res.company"]._with_locked_records(moves, allow_raising=True):
             return False
         leftovers = moves.filtered(
@@ -259,7 +260,7 @@ class AccountMove(models.Model):
             # Commit point: the e-mails are in the mail queue and the documents
             # are Sending; the dispatch below commits each e-mail on its own.
             self._autocomm_commit()
-        mail_model._autocomm_dispatch()
+        mail_model._autocomm_dispatch(limit=batch_size * 20)
         self.env["ir.cron"]._notify_progress(
             done=len(moves), remaining=int(need_retrigger)
         )
@@ -371,7 +372,7 @@ class AccountMove(models.Model):
                 continue
             for move in moves:
                 user = move._autocomm_responsible_user()
-                subject = self.env._(
+                subject = moves.env._(
                     "%(document)s %(number)s - %(company)s",
                     document=move.type_name,
                     number=move.name,

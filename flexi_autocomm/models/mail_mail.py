@@ -125,7 +125,7 @@ class MailMail(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _autocomm_dispatch(self):
+    def _autocomm_dispatch(self, limit=None):
         """Send the waiting automatic e-mails, each in its own transaction.
 
         Each e-mail is claimed and the claim committed before it goes to the
@@ -144,6 +144,7 @@ class MailMail(models.Model):
                     ("autocomm_outcome", "in", ("pending", "retry")),
                 ],
                 order="autocomm_move_id, id",
+                limit=limit,
             )
         )
         for server_id, alias_domain_id, smtp_from, batch_ids in (

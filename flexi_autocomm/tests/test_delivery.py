@@ -111,7 +111,7 @@ class TestDelivery(AutocommCase):
         # A worker claims an e-mail, hands it to the server, then dies before
         # its outcome is committed: simulated by a claim of a process that is
         # not connected to the database.
-        with patch.object(MailMail, "_autocomm_dispatch", lambda self: None):
+        with patch.object(MailMail, "_autocomm_dispatch", lambda self, limit=None: None):
             self.run_autocomm_cron()
         mails = invoice.autocomm_mail_ids
         self.assertEqual(len(mails), 2)
@@ -134,7 +134,7 @@ class TestDelivery(AutocommCase):
 
     def test_live_worker_claim_is_not_recovered(self):
         invoice = self.create_invoice()
-        with patch.object(MailMail, "_autocomm_dispatch", lambda self: None):
+        with patch.object(MailMail, "_autocomm_dispatch", lambda self, limit=None: None):
             self.run_autocomm_cron()
         mail = invoice.autocomm_mail_ids[0]
         # Claimed by this very (live) connection: not an interrupted sending.
@@ -149,7 +149,7 @@ class TestDelivery(AutocommCase):
 
     def test_odoo_mail_queue_leaves_automatic_emails_alone(self):
         invoice = self.create_invoice()
-        with patch.object(MailMail, "_autocomm_dispatch", lambda self: None):
+        with patch.object(MailMail, "_autocomm_dispatch", lambda self, limit=None: None):
             self.run_autocomm_cron()
         self.env["mail.mail"].process_email_queue()
         self.assertFalse(self.smtp.messages)

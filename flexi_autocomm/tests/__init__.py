@@ -4,3 +4,4 @@ from . import test_sending
 from . import test_delivery
 from . import test_performance
 from . import test_contract
+from . import test_contract_security

@@ -5,3 +5,4 @@ from . import test_delivery
 from . import test_performance
 from . import test_contract
 from . import test_contract_security
+from . import test_contract_sending

@@ -6,3 +6,4 @@ from . import test_performance
 from . import test_contract
 from . import test_contract_security
 from . import test_contract_sending
+from . import test_contract_concurrency

@@ -780,15 +780,19 @@ class CustomerContract(models.Model):
         updates = defaultdict(lambda: self.browse())
         for contract in self:
             next_date = plans[contract][1]
-            ended = not next_date and contract.date_end and contract.date_end < date_ref
             vals = {"recurring_next_date": next_date}
-            if ended:
+            if not next_date and contract.date_end and contract.date_end < date_ref:
                 vals["state"] = "closed"
             if contract.generation_error:
                 vals.update(generation_error=False, generation_error_date=False)
             updates[tuple(sorted(vals.items()))] |= contract
         for vals, contracts in updates.items():
-            contracts.write(dict(vals))
+            vals = dict(vals)
+            if "state" not in vals:
+                # The invoices are the record of a routine run: the contract's
+                # chatter tracks what people change, and closures.
+                contracts = contracts.with_context(tracking_disable=True)
+            contracts.write(vals)
 
     def _get_fiscal_positions(self):
         """Fiscal position of each contract's customer, found once per

@@ -7,3 +7,4 @@ from . import test_contract
 from . import test_contract_security
 from . import test_contract_sending
 from . import test_contract_concurrency
+from . import test_contract_performance

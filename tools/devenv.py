@@ -50,7 +50,10 @@ How it works
    sink (make run)" in its database, and sets ``web.base.url`` and
    ``report.url`` so that PDF reports get their CSS.
 6. Every process started here is stopped on exit, on Ctrl-C, on SIGTERM or
-   SIGHUP, and when the parent process (``make``) goes away.
+   SIGHUP, and when the parent process (``make``) goes away. Children are
+   noted in ``.dev/pids``: after a ``kill -9`` of this script, the next run
+   stops what was left behind and adopts the PostgreSQL server. A ``test`` run
+   while ``run`` serves shares its cluster (stopping ``run`` first stops it).
 
 Environment variables
 ---------------------
@@ -643,20 +646,22 @@ class LocalCluster:
             "trust",
             "--encoding",
             "UTF8",
-            "--locale",
-            "C.UTF-8",  # Unicode-aware lower()/ilike, for Czech names
             "--no-sync",
         ]
-        result = subprocess.run(
-            command,
-            cwd=self.base,
-            capture_output=True,
-            text=True,
-            check=False,
-            **self.run_as,
-        )
-        if result.returncode:
-            raise DevEnvError(f"initdb failed:\n{result.stdout}{result.stderr}")
+        # C.UTF-8 gives Unicode-aware lower() and ilike (Czech names); not every
+        # system has it, and then the plain C locale has to do.
+        for locale in ("--locale=C.UTF-8", "--no-locale"):
+            result = subprocess.run(
+                [*command, locale],
+                cwd=self.base,
+                capture_output=True,
+                text=True,
+                check=False,
+                **self.run_as,
+            )
+            if not result.returncode:
+                return
+        raise DevEnvError(f"initdb failed:\n{result.stdout}{result.stderr}")
 
     def _running_server(self) -> PgServer | None:
         """Return the server already running on this cluster, if any.
@@ -826,8 +831,8 @@ class DevEnv(contextlib.ExitStack):
         write_odoo_conf(self.server, self.sink.port)
         return self
 
-    def install(self, dbname: str, init: bool) -> bool:
-        """Install (``init``) or update the addon; False if Odoo logged errors."""
+    def install(self, dbname: str) -> bool:
+        """Install the addon with demo data; False if anything went wrong."""
         errors = []
 
         def on_line(line: str) -> None:
@@ -836,29 +841,25 @@ class DevEnv(contextlib.ExitStack):
             if ODOO_LOG_ERROR.match(line):
                 errors.append(line)
 
-        action = "-i" if init else "-u"
-        verb = "installing" if init else "updating"
-        log(f"{verb} {ADDON} in database {dbname} (Odoo warnings and errors follow)")
+        log(f"installing {ADDON} in database {dbname} (Odoo's warnings follow)")
         started = time.monotonic()
         command = odoo_command(
-            "-d", dbname, action, ADDON, "--stop-after-init", "--log-level=warn"
+            "-d", dbname, "-i", ADDON, "--stop-after-init", "--log-level=warn"
         )
         status = self.processes.run(command, env=child_env(), on_line=on_line)
         state = self.server.module_state(dbname, ADDON)
         elapsed = time.monotonic() - started
         if status or errors or not state or state[0] != "installed":
             log(
-                f"{verb} {ADDON} FAILED in {elapsed:.0f} s (exit status {status}, "
-                f"{len(errors)} error lines, module state {state and state[0]})"
+                f"installing {ADDON} FAILED in {elapsed:.0f} s (exit status "
+                f"{status}, {len(errors)} ERROR/CRITICAL lines, module state "
+                f"{state and state[0]})"
             )
             return False
         if not state[1]:
             log(f"{ADDON} was installed without its demo data in {dbname}")
             return False
-        log(
-            f"{ADDON} {'installed with demo data' if init else 'updated'} "
-            f"in {elapsed:.0f} s"
-        )
+        log(f"{ADDON} installed with demo data in {elapsed:.0f} s")
         return True
 
     def configure_database(self, dbname: str, *args: str) -> bool:
@@ -924,7 +925,7 @@ def run_command(args: argparse.Namespace, processes: Processes) -> int:
     with DevEnv(processes).start() as devenv:
         state = devenv.server.module_state(DEMO_DB, ADDON)
         fresh = not state or state[0] != "installed"
-        if fresh and not devenv.install(DEMO_DB, init=True):
+        if fresh and not devenv.install(DEMO_DB):
             raise DevEnvError(f"could not install {ADDON} in {DEMO_DB}")
         configured = devenv.configure_database(
             DEMO_DB,
@@ -982,7 +983,7 @@ def lint(processes: Processes) -> list[str]:
     }
     failed = []
     for name, command in checks.items():
-        log(f"{name}: {shlex.join(command[1:])}")
+        log(f"{name}: {shlex.join(command[2:])}")  # without "python3 -m"
         if processes.run(command):
             failed.append(name)
     return failed
@@ -1003,7 +1004,7 @@ def test_command(args: argparse.Namespace, processes: Processes) -> int:
     with DevEnv(processes).start() as devenv:
         devenv.callback(_drop_test_database, devenv.server, dbname)
         base_url = f"--base-url=http://localhost:{DEFAULT_HTTP_PORT}"
-        installed = devenv.install(dbname, init=True) and devenv.configure_database(
+        installed = devenv.install(dbname) and devenv.configure_database(
             dbname, base_url
         )
         if not installed:
@@ -1022,7 +1023,7 @@ def test_command(args: argparse.Namespace, processes: Processes) -> int:
                 "--cov-report=term",
                 *pytest_args,
             ]
-            log(f"pytest: {shlex.join(command[1:])}")
+            log(f"pytest: {shlex.join(command[2:])}")
             status = processes.run(command, env=child_env())
             if status == 5:
                 failed.append("pytest: no tests collected")

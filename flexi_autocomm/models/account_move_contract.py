@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 # Name of the unique index that makes a second invoice for the same contract
 # period impossible (see AccountMove.init).
@@ -41,11 +42,16 @@ class AccountMove(models.Model):
     ]
 
     def init(self):
-        super().init()
+        res = super().init()
         self.env.cr.execute(
-            f"""
-            CREATE UNIQUE INDEX IF NOT EXISTS {CONTRACT_PERIOD_CONSTRAINT}
-                ON account_move (customer_contract_id, customer_contract_period_start)
-             WHERE customer_contract_id IS NOT NULL AND state != 'cancel'
-            """
+            SQL(
+                """
+                CREATE UNIQUE INDEX IF NOT EXISTS %s
+                    ON account_move
+                       (customer_contract_id, customer_contract_period_start)
+                 WHERE customer_contract_id IS NOT NULL AND state != 'cancel'
+                """,
+                SQL.identifier(CONTRACT_PERIOD_CONSTRAINT),
+            )
         )
+        return res

@@ -9,7 +9,6 @@ class CustomerContractLine(models.Model):
 
     contract_id = fields.Many2one(
         comodel_name="customer.contract",
-        string="Contract",
         required=True,
         index=True,
         ondelete="cascade",
@@ -27,7 +26,6 @@ class CustomerContractLine(models.Model):
     )
     product_id = fields.Many2one(
         comodel_name="product.product",
-        string="Product",
         check_company=True,
         ondelete="restrict",
         domain="[('sale_ok', '=', True)]",

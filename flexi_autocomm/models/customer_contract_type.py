@@ -24,13 +24,11 @@ class CustomerContractType(models.Model):
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         comodel_name="res.company",
-        string="Company",
         required=True,
         default=lambda self: self.env.company,
     )
     journal_id = fields.Many2one(
         comodel_name="account.journal",
-        string="Journal",
         compute="_compute_journal_id",
         store=True,
         readonly=False,

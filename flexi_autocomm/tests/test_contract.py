@@ -567,7 +567,7 @@ class TestContractFailures(ContractCase):
 
         def prepare(line, *args, **kwargs):
             if line.contract_id == broken:
-                raise UserError("The line cannot be invoiced.")
+                raise UserError(line.env._("The line cannot be invoiced."))
             return original(line, *args, **kwargs)
 
         with patch.object(line_class, "_prepare_invoice_line_vals", prepare):

@@ -1,3 +1,4 @@
+import logging
 from datetime import date
 
 from freezegun import freeze_time
@@ -6,6 +7,8 @@ from odoo import Command
 from odoo.tests import tagged
 
 from .test_contract import ContractCase
+
+_logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
@@ -108,9 +111,11 @@ class TestContractPerformance(ContractCase):
         # the part per contract is the same from 1 to 10 as from 10 to 40.
         per_contract_10 = (queries_10 - queries_1) / 9
         per_contract_40 = (queries_40 - queries_10) / 30
-        print(
-            f"queries per contract: 1 to 10: {per_contract_10:.1f}, "
-            f"10 to 40: {per_contract_40:.1f}; fixed: {queries_1 - per_contract_10:.0f}"
+        _logger.info(
+            "queries per contract: 1 to 10: %.1f, 10 to 40: %.1f; fixed: %.0f",
+            per_contract_10,
+            per_contract_40,
+            queries_1 - per_contract_10,
         )
         self.assertLessEqual(per_contract_40, per_contract_10 * 1.10)
         self.assertGreaterEqual(per_contract_40, per_contract_10 * 0.90)
@@ -124,9 +129,10 @@ class TestContractPerformance(ContractCase):
         per_contract = (
             self._generation_queries(40) - self._generation_queries(10)
         ) / 30
-        print(
-            f"queries per invoice: plain Odoo {per_invoice:.1f}, "
-            f"from a contract {per_contract:.1f}"
+        _logger.info(
+            "queries per invoice: plain Odoo %.1f, from a contract %.1f",
+            per_invoice,
+            per_contract,
         )
         # Contracts are read, planned and moved on for the whole batch at
         # once; what each invoice costs is Odoo's own creation and posting.

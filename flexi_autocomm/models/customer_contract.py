@@ -433,7 +433,6 @@ class CustomerContract(models.Model):
         action["context"] = {
             "default_move_type": "out_invoice",
             "default_partner_id": self.partner_id.id,
-            "default_customer_contract_id": self.id,
         }
         return action
 

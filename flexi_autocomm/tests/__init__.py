@@ -8,3 +8,4 @@ from . import test_contract_security
 from . import test_contract_sending
 from . import test_contract_concurrency
 from . import test_contract_performance
+from . import test_pdf_parallel

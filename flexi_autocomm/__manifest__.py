@@ -27,6 +27,11 @@
     "demo": [
         "demo/flexi_autocomm_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "flexi_autocomm/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

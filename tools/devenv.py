@@ -16,7 +16,9 @@ Subcommands
 ``test``
     Install ``flexi_autocomm`` with demo data in a fresh database, run the linters
     (``ruff check``, ``ruff format --check``, pylint with the OCA checks of
-    pylint-odoo) and then the test suite with pytest-odoo and coverage. The
+    pylint-odoo) and then the test suite with pytest-odoo and coverage, its
+    ``HttpCase`` browser tours included (``--odoo-http``; headless Chromium,
+    installed with apt-get when no Chrome or Chromium is found). The
     database is dropped at the end, whatever happened. The exit status is non-zero
     if the install, a linter or pytest failed (pytest's "no tests collected"
     included); the last line printed is the verdict, right after pytest's summary.
@@ -65,8 +67,7 @@ Environment variables
     HTTP port of ``run`` (default 8069).
 ``PYTEST_ARGS``
     Extra pytest arguments for ``test``, split like a shell does, e.g.
-    ``PYTEST_ARGS="-k contract -x"`` or ``PYTEST_ARGS=--odoo-http`` when the
-    suite has ``HttpCase`` tours (pytest-odoo skips them without it).
+    ``PYTEST_ARGS="-k contract -x"``.
 ``QT_QPA_PLATFORM``
     Defaults to ``offscreen`` for Odoo and pytest, which Debian's wkhtmltopdf
     needs to render PDFs without a display.
@@ -109,6 +110,8 @@ TEST_DB_PREFIX = "flexi_autocomm_test_"
 PG_ROLE = "odoo"
 MAIL_SERVER_NAME = "Local SMTP sink (make run)"
 DEFAULT_HTTP_PORT = 8069
+# What Odoo's browser tours look for (odoo.tests.common._find_executable).
+BROWSERS = ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable")
 
 ODOO_REQUIRED_MESSAGE = """\
 Odoo 18.0 is required: {python} cannot use it ({reason}).
@@ -206,6 +209,26 @@ def ensure_dev_tools() -> None:
     ]
     if subprocess.run(command, check=False).returncode:
         raise DevEnvError(f"could not install the dev tools: {shlex.join(command)}")
+
+
+def ensure_browser() -> None:
+    """Install Debian's Chromium for the browser tours when Odoo finds none."""
+    if any(shutil.which(name) for name in BROWSERS):
+        return
+    apt_get = shutil.which("apt-get")
+    if not apt_get or os.geteuid() != 0:
+        raise DevEnvError(
+            "the browser tours need Chromium or Google Chrome and none was found "
+            f"({', '.join(BROWSERS)}): install one (Debian: apt-get install chromium)"
+        )
+    log("installing Chromium for the browser tours (apt-get install chromium)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (
+        [apt_get, "update", "-q"],
+        [apt_get, "install", "-y", "-q", "--no-install-recommends", "chromium"],
+    ):
+        if subprocess.run(command, env=env, check=False).returncode:
+            raise DevEnvError(f"could not install Chromium: {shlex.join(command)}")
 
 
 def odoo_addons_paths() -> list[Path]:
@@ -1001,6 +1024,7 @@ def test_command(args: argparse.Namespace, processes: Processes) -> int:
     started = time.monotonic()
     failed = []
     dbname = TEST_DB_PREFIX + secrets.token_hex(4)
+    ensure_browser()
     with DevEnv(processes).start() as devenv:
         devenv.callback(_drop_test_database, devenv.server, dbname)
         base_url = f"--base-url=http://localhost:{DEFAULT_HTTP_PORT}"
@@ -1019,6 +1043,7 @@ def test_command(args: argparse.Namespace, processes: Processes) -> int:
                 ADDON,
                 f"--odoo-config={ODOO_CONF}",
                 f"--odoo-database={dbname}",
+                "--odoo-http",  # pytest-odoo skips the HttpCase tours without it
                 f"--cov={ADDON}",
                 "--cov-report=term",
                 *pytest_args,

@@ -147,6 +147,8 @@ class MailMail(models.Model):
                 limit=limit,
             )
         )
+        # Read now: another worker may delete these e-mails once they are sent.
+        moves = mails.autocomm_move_id
         for server_id, alias_domain_id, smtp_from, batch_ids in (
             mails._split_by_mail_configuration()
         ):
@@ -175,22 +177,45 @@ class MailMail(models.Model):
         # The documents' states follow from their e-mails' outcomes, once for
         # the whole run; a crash before this point is caught up by the next
         # run (see _autocomm_recover_interrupted).
-        mails.autocomm_move_id._autocomm_sync_state()
+        self._autocomm_sync_documents(moves)
         self.env["account.move"]._autocomm_commit()
+
+    @api.model
+    def _autocomm_sync_documents(self, moves):
+        """Sync the documents' states, unless another worker writes them now.
+
+        Two workers may finish e-mails of the same documents; the one that
+        loses the race (a serialization failure or deadlock in PostgreSQL's
+        repeatable read) leaves the documents to the next run, whose recovery
+        syncs every document whose e-mails are all settled, instead of
+        failing the whole run.
+        """
+        try:
+            with self.env.cr.savepoint():
+                moves._autocomm_sync_state()
+        except psycopg2.extensions.TransactionRollbackError as error:
+            _logger.info("Documents left to the next run (another worker): %s", error)
+            self.env.ref("flexi_autocomm.ir_cron_autocomm_send")._trigger()
 
     def _autocomm_claim(self):
         """Record, and commit, that this worker is about to send the e-mail."""
         self.ensure_one()
         self.flush_recordset()
-        self.env.cr.execute(
-            "UPDATE mail_mail SET autocomm_dispatch_pid = pg_backend_pid(), "
-            "autocomm_dispatch_date = now() AT TIME ZONE 'UTC', "
-            "autocomm_attempts = COALESCE(autocomm_attempts, 0) + 1 "
-            "WHERE id = %s AND state = 'outgoing' "
-            "AND COALESCE(autocomm_dispatch_pid, 0) = 0 RETURNING id",
-            (self.id,),
-        )
-        claimed = bool(self.env.cr.fetchone())
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "UPDATE mail_mail SET autocomm_dispatch_pid = pg_backend_pid(), "
+                    "autocomm_dispatch_date = now() AT TIME ZONE 'UTC', "
+                    "autocomm_attempts = COALESCE(autocomm_attempts, 0) + 1 "
+                    "WHERE id = %s AND state = 'outgoing' "
+                    "AND COALESCE(autocomm_dispatch_pid, 0) = 0 RETURNING id",
+                    (self.id,),
+                )
+                claimed = bool(self.env.cr.fetchone())
+        except psycopg2.extensions.TransactionRollbackError:
+            # Another worker changed the e-mail since this transaction began
+            # (repeatable read): it claimed or settled it.
+            claimed = False
         self.invalidate_recordset(
             ["autocomm_dispatch_pid", "autocomm_dispatch_date", "autocomm_attempts"]
         )
@@ -202,14 +227,23 @@ class MailMail(models.Model):
         self.ensure_one()
         move = self.autocomm_move_id
         try:
-            with self.env.cr.savepoint():
-                # Lock the document before the SMTP conversation: a concurrent
-                # edit then fails here, harmlessly, and not after the server
-                # has accepted the message.
+            # Lock the document before the SMTP conversation: a concurrent
+            # edit then fails here, harmlessly, and not after the server has
+            # accepted the message.
+            with self.env.cr.savepoint(flush=False):
                 self.env.cr.execute(
                     "SELECT id FROM account_move WHERE id = %s FOR UPDATE NOWAIT",
                     (move.id,),
                 )
+        except (
+            psycopg2.errors.LockNotAvailable,
+            psycopg2.extensions.TransactionRollbackError,
+        ):
+            # Nothing was sent: another worker or a user holds the document.
+            self._autocomm_release(self.autocomm_outcome)
+            return
+        try:
+            with self.env.cr.savepoint():
                 self._send(
                     smtp_session=smtp_session,
                     alias_domain_id=alias_domain_id,
@@ -220,8 +254,6 @@ class MailMail(models.Model):
             # delivery without the final reply): it is sent again later.
             self._autocomm_release("retry")
             raise
-        except psycopg2.errors.LockNotAvailable:
-            self._autocomm_release(self.autocomm_outcome)
         except Exception as error:  # noqa: BLE001 - outcome cannot be known
             _logger.exception("Automatic e-mail %s: outcome unknown", self.id)
             self._autocomm_mark_unknown(tools.exception_to_unicode(error))
@@ -348,7 +380,7 @@ class MailMail(models.Model):
             """
         )
         settled = self.env["account.move"].sudo().browse(r[0] for r in self.env.cr.fetchall())
-        (mails.autocomm_move_id | settled)._autocomm_sync_state()
+        self._autocomm_sync_documents(mails.autocomm_move_id | settled)
         self.env["account.move"]._autocomm_commit()
 
     def _autocomm_mark_interrupted(self):

@@ -19,6 +19,10 @@ class ContractCase(AccountTestInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # Only the tests' contracts are due (the database may hold demo ones).
+        cls.env["customer.contract"].sudo().search(
+            [("state", "=", "running")]
+        ).state = "closed"
         cls.company = cls.company_data["company"]
         cls.sale_journal = cls.company_data["default_journal_sale"]
         cls.customer = cls.partner_a

@@ -16,13 +16,6 @@ class TestContractPerformance(ContractCase):
     """The scheduled action's cost per contract does not grow with the number
     of contracts: no query per contract where one can serve the batch."""
 
-    def setUp(self):
-        super().setUp()
-        # Only this test's contracts are due (the database may hold demo ones).
-        self.env["customer.contract"].search(
-            [("state", "=", "running")]
-        ).state = "closed"
-
     def _new_customers(self, count):
         return self.env["res.partner"].create(
             [

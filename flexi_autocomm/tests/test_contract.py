@@ -119,9 +119,15 @@ class TestContractDefaults(ContractCase):
         self.assertEqual(form.recurring_rule_type, "quarterly")
         self.assertTrue(form.auto_send)
         form.auto_send = False
+        with form.line_ids.new() as line:
+            line.product_id = self.service
+            self.assertEqual(line.price_unit, 100.0)
+            line.quantity = 3
         contract = form.save()
         self.assertFalse(contract.auto_send)
         self.assertTrue(contract.auto_post)
+        self.assertEqual(contract.amount_untaxed, 300.0)
+        self.assertEqual(contract.line_ids.tax_ids, self.tax_sale_a)
 
     def test_contract_overrides_type_defaults(self):
         contract = self.env["customer.contract"].create(

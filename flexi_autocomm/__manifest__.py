@@ -26,6 +26,7 @@
     ],
     "demo": [
         "demo/flexi_autocomm_demo.xml",
+        "demo/autocomm_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

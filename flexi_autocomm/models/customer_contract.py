@@ -62,7 +62,7 @@ class CustomerContract(models.Model):
     user_id = fields.Many2one(
         comodel_name="res.users",
         string="Responsible",
-        default=lambda self: self.env.user,
+        default=lambda self: self._default_user_id(),
         tracking=True,
         help="Salesperson of the generated invoices; their automatic e-mails "
         "are signed with this person's name.",
@@ -228,6 +228,11 @@ class CustomerContract(models.Model):
             "A contract cannot end before it starts.",
         ),
     ]
+
+    @api.model
+    def _default_user_id(self):
+        # A technical user (OdooBot) must not sign the customers' e-mails.
+        return self.env.user if not self.env.user._is_superuser() else False
 
     # ------------------------------------------------------------------
     # Defaults from the contract type

@@ -24,10 +24,9 @@ import email
 import email.policy
 import socket
 from dataclasses import dataclass, field
+from unittest.mock import patch
 
 from aiosmtpd.controller import Controller
-
-from unittest.mock import patch
 
 from odoo import Command
 from odoo.tools import config
@@ -96,7 +95,9 @@ class RecordingHandler:
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(
-            ReceivedMessage(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+            ReceivedMessage(
+                envelope.mail_from, list(envelope.rcpt_tos), envelope.content
+            )
         )
         return "250 Message accepted for delivery"
 
@@ -162,7 +163,9 @@ class SmtpServer:
         ]
 
     def envelope_recipients(self):
-        return sorted(rcpt.lower() for message in self.messages for rcpt in message.rcpt_tos)
+        return sorted(
+            rcpt.lower() for message in self.messages for rcpt in message.rcpt_tos
+        )
 
 
 class AutocommCase(AccountTestInvoicingCommon):
@@ -206,7 +209,9 @@ class AutocommCase(AccountTestInvoicingCommon):
                 "email": "jana.novakova@our.example.com",
                 "company_id": cls.company.id,
                 "company_ids": [Command.set(cls.company.ids)],
-                "groups_id": [Command.set(cls.env.ref("account.group_account_invoice").ids)],
+                "groups_id": [
+                    Command.set(cls.env.ref("account.group_account_invoice").ids)
+                ],
             }
         )
         cls.salesperson.partner_id.title = cls.env["res.partner.title"].create(
@@ -220,9 +225,15 @@ class AutocommCase(AccountTestInvoicingCommon):
                 "lang": "en_US",
             }
         )
-        cls.contact_billing = cls._create_contact("Petr Účetní", "accounts@customer.example.com", True)
-        cls.contact_boss = cls._create_contact("Eva Ředitelka", "boss@customer.example.com", True)
-        cls.contact_other = cls._create_contact("Karel Sklad", "store@customer.example.com", False)
+        cls.contact_billing = cls._create_contact(
+            "Petr Účetní", "accounts@customer.example.com", True
+        )
+        cls.contact_boss = cls._create_contact(
+            "Eva Ředitelka", "boss@customer.example.com", True
+        )
+        cls.contact_other = cls._create_contact(
+            "Karel Sklad", "store@customer.example.com", False
+        )
 
     @classmethod
     def _create_contact(cls, name, email_address, send_invoices, parent=None):
@@ -244,7 +255,9 @@ class AutocommCase(AccountTestInvoicingCommon):
     # helpers
     # ------------------------------------------------------------------
 
-    def create_invoice(self, partner=None, post=True, move_type="out_invoice", **values):
+    def create_invoice(
+        self, partner=None, post=True, move_type="out_invoice", **values
+    ):
         invoice = self.init_invoice(
             move_type,
             partner=partner or self.customer,
@@ -266,6 +279,8 @@ class AutocommCase(AccountTestInvoicingCommon):
         wkhtmltopdf runs no query.
         """
         cron = self.env.ref("flexi_autocomm.ir_cron_autocomm_send")
-        with patch.dict(config.options, {"test_enable": not real_pdf and config["test_enable"]}):
+        with patch.dict(
+            config.options, {"test_enable": not real_pdf and config["test_enable"]}
+        ):
             cron.sudo().method_direct_trigger()
         self.env.invalidate_all()

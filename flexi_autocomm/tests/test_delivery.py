@@ -24,11 +24,16 @@ class TestDelivery(AutocommCase):
         self.run_autocomm_cron()
         invoice.with_user(self.salesperson).action_autocomm_resend()
         self.assertEqual(invoice.autocomm_state, "to_send")
-        self.assertIn("Queued for automatic sending again by Jana Nováková", invoice.message_ids[0].body)
+        self.assertIn(
+            "Queued for automatic sending again by Jana Nováková",
+            invoice.message_ids[0].body,
+        )
         self.run_autocomm_cron()
         self.run_autocomm_cron()
         self.assertEqual(invoice.autocomm_state, "sent")
-        self.assertEqual(len(self.smtp.delivered_to("accounts@customer.example.com")), 2)
+        self.assertEqual(
+            len(self.smtp.delivered_to("accounts@customer.example.com")), 2
+        )
         self.assertEqual(len(self.smtp.messages), 4)
 
     def test_resend_refused_for_documents_not_sent(self):
@@ -63,7 +68,9 @@ class TestDelivery(AutocommCase):
         self.assertTrue(invoice.activity_ids)
         self.assertEqual(invoice.activity_ids.user_id, self.salesperson)
         # The other contact got it, once.
-        self.assertEqual(len(self.smtp.delivered_to("accounts@customer.example.com")), 1)
+        self.assertEqual(
+            len(self.smtp.delivered_to("accounts@customer.example.com")), 1
+        )
         self.run_autocomm_cron()
         self.assertEqual(len(self.smtp.messages), 1)
 
@@ -73,7 +80,9 @@ class TestDelivery(AutocommCase):
         self.run_autocomm_cron()
         self.assertEqual(invoice.autocomm_state, "sending")
         self.assertIn("451", invoice.autocomm_error)
-        self.assertEqual(len(self.smtp.delivered_to("accounts@customer.example.com")), 1)
+        self.assertEqual(
+            len(self.smtp.delivered_to("accounts@customer.example.com")), 1
+        )
         self.smtp.accept()
         self.run_autocomm_cron()
         self.assertEqual(invoice.autocomm_state, "sent")
@@ -82,7 +91,9 @@ class TestDelivery(AutocommCase):
         self.assertFalse(self.smtp.delivered_to("accounts@customer.example.com"))
 
     def test_temporary_refusal_gives_up_after_max_attempts(self):
-        self.env["ir.config_parameter"].sudo().set_param("flexi_autocomm.max_attempts", 2)
+        self.env["ir.config_parameter"].sudo().set_param(
+            "flexi_autocomm.max_attempts", 2
+        )
         self.smtp.refuse_temporarily("boss@customer.example.com")
         invoice = self.create_invoice()
         self.run_autocomm_cron()
@@ -100,7 +111,9 @@ class TestDelivery(AutocommCase):
                 raise ValueError("template exploded")
             return original(self_, move, move_data)
 
-        with patch.object(type(self.env["account.move.send"]), "_autocomm_post_message", post_message):
+        with patch.object(
+            type(self.env["account.move.send"]), "_autocomm_post_message", post_message
+        ):
             self.run_autocomm_cron()
         self.assertEqual(first.autocomm_state, "failed")
         self.assertIn("template exploded", first.autocomm_error)
@@ -111,7 +124,9 @@ class TestDelivery(AutocommCase):
         # A worker claims an e-mail, hands it to the server, then dies before
         # its outcome is committed: simulated by a claim of a process that is
         # not connected to the database.
-        with patch.object(MailMail, "_autocomm_dispatch", lambda self, limit=None: None):
+        with patch.object(
+            MailMail, "_autocomm_dispatch", lambda self, limit=None: None
+        ):
             self.run_autocomm_cron()
         mails = invoice.autocomm_mail_ids
         self.assertEqual(len(mails), 2)
@@ -134,7 +149,9 @@ class TestDelivery(AutocommCase):
 
     def test_live_worker_claim_is_not_recovered(self):
         invoice = self.create_invoice()
-        with patch.object(MailMail, "_autocomm_dispatch", lambda self, limit=None: None):
+        with patch.object(
+            MailMail, "_autocomm_dispatch", lambda self, limit=None: None
+        ):
             self.run_autocomm_cron()
         mail = invoice.autocomm_mail_ids[0]
         # Claimed by this very (live) connection: not an interrupted sending.
@@ -149,7 +166,9 @@ class TestDelivery(AutocommCase):
 
     def test_odoo_mail_queue_leaves_automatic_emails_alone(self):
         invoice = self.create_invoice()
-        with patch.object(MailMail, "_autocomm_dispatch", lambda self, limit=None: None):
+        with patch.object(
+            MailMail, "_autocomm_dispatch", lambda self, limit=None: None
+        ):
             self.run_autocomm_cron()
         self.env["mail.mail"].process_email_queue()
         self.assertFalse(self.smtp.messages)
@@ -164,7 +183,9 @@ class TestButtons(AutocommCase):
         self.assertEqual(invoice.autocomm_state, "no_send")
         invoice.with_user(self.salesperson).action_autocomm_send_now()
         self.assertEqual(invoice.autocomm_state, "sending")
-        self.assertFalse(self.smtp.messages, "sent by the scheduled action, not the button")
+        self.assertFalse(
+            self.smtp.messages, "sent by the scheduled action, not the button"
+        )
         self.run_autocomm_cron()
         self.assertEqual(invoice.autocomm_state, "sent")
         self.assertEqual(len(self.smtp.messages), 2)

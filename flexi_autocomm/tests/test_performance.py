@@ -1,13 +1,20 @@
+import logging
+
 from odoo.tests import tagged
 
 from .common import AutocommCase
+
+_logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
 class TestPerformance(AutocommCase):
     def _queries_per_document(self, count):
         customers = self.env["res.partner"].create(
-            [{"name": f"Customer {count}-{n}", "is_company": True} for n in range(count)]
+            [
+                {"name": f"Customer {count}-{n}", "is_company": True}
+                for n in range(count)
+            ]
         )
         self.env["res.partner"].create(
             [
@@ -24,7 +31,9 @@ class TestPerformance(AutocommCase):
         invoices = self.env["account.move"].browse()
         for customer in customers:
             invoices |= self.create_invoice(partner=customer)
-        self.env["ir.config_parameter"].sudo().set_param("flexi_autocomm.batch_size", count)
+        self.env["ir.config_parameter"].sudo().set_param(
+            "flexi_autocomm.batch_size", count
+        )
         self.env.flush_all()
         before = self.env.cr.sql_log_count
         self.run_autocomm_cron(real_pdf=False)
@@ -37,5 +46,9 @@ class TestPerformance(AutocommCase):
     def test_queries_per_document_do_not_grow_with_batch(self):
         per_document_10 = self._queries_per_document(10)
         per_document_50 = self._queries_per_document(50)
-        print(f"queries per document: batch 10: {per_document_10:.1f}, batch 50: {per_document_50:.1f}")
+        _logger.info(
+            "Queries per document: batch of 10: %.1f, batch of 50: %.1f",
+            per_document_10,
+            per_document_50,
+        )
         self.assertLessEqual(per_document_50, per_document_10 * 1.10)

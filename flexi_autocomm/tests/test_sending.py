@@ -28,16 +28,26 @@ class TestRecipients(AutocommCase):
 
     def test_fallback_to_company_email(self):
         customer = self.env["res.partner"].create(
-            {"name": "Bez kontaktů a.s.", "is_company": True, "email": "office@nocontacts.example.com"}
+            {
+                "name": "Bez kontaktů a.s.",
+                "is_company": True,
+                "email": "office@nocontacts.example.com",
+            }
         )
-        self._create_contact("Not flagged", "someone@nocontacts.example.com", False, customer)
+        self._create_contact(
+            "Not flagged", "someone@nocontacts.example.com", False, customer
+        )
         invoice = self.create_invoice(partner=customer)
         self.run_autocomm_cron()
         self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
-        self.assertEqual(self.smtp.envelope_recipients(), ["office@nocontacts.example.com"])
+        self.assertEqual(
+            self.smtp.envelope_recipients(), ["office@nocontacts.example.com"]
+        )
 
     def test_private_customer_is_own_recipient(self):
-        person = self.env["res.partner"].create({"name": "Jan Novák", "email": "jan@private.example.com"})
+        person = self.env["res.partner"].create(
+            {"name": "Jan Novák", "email": "jan@private.example.com"}
+        )
         invoice = self.create_invoice(partner=person)
         self.run_autocomm_cron()
         self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
@@ -54,7 +64,9 @@ class TestRecipients(AutocommCase):
         self.assertEqual(invoice.autocomm_state, "sent")
 
     def test_no_valid_address_fails_and_batch_goes_on(self):
-        nobody = self.env["res.partner"].create({"name": "Nikdo", "is_company": True, "email": "not-an-address"})
+        nobody = self.env["res.partner"].create(
+            {"name": "Nikdo", "is_company": True, "email": "not-an-address"}
+        )
         self._create_contact("Broken", "broken@@example", True, nobody)
         failing = self.create_invoice(partner=nobody)
         good = self.create_invoice()
@@ -67,7 +79,9 @@ class TestRecipients(AutocommCase):
         self.assertEqual(len(self.smtp.messages), 2)
 
     def test_followers_not_notified(self):
-        follower = self.env["res.partner"].create({"name": "Follower", "email": "follower@example.com"})
+        follower = self.env["res.partner"].create(
+            {"name": "Follower", "email": "follower@example.com"}
+        )
         invoice = self.create_invoice()
         invoice.message_subscribe(partner_ids=follower.ids)
         self.run_autocomm_cron()
@@ -91,7 +105,12 @@ class TestModes(AutocommCase):
         self.assertEqual(invoice.autocomm_state, "no_send")
 
     def test_bcc_only_sends_only_to_bcc(self):
-        self.company.write({"autocomm_mode": "bcc_only", "autocomm_bcc_email": "archive@our.example.com"})
+        self.company.write(
+            {
+                "autocomm_mode": "bcc_only",
+                "autocomm_bcc_email": "archive@our.example.com",
+            }
+        )
         invoice = self.create_invoice()
         self.run_autocomm_cron()
         self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
@@ -104,7 +123,11 @@ class TestModes(AutocommCase):
         self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
         self.assertEqual(
             self.smtp.envelope_recipients(),
-            ["accounts@customer.example.com", "archive@our.example.com", "boss@customer.example.com"],
+            [
+                "accounts@customer.example.com",
+                "archive@our.example.com",
+                "boss@customer.example.com",
+            ],
         )
         for address in ("accounts@customer.example.com", "boss@customer.example.com"):
             (received,) = self.smtp.delivered_to(address)
@@ -134,7 +157,9 @@ class TestWhichDocuments(AutocommCase):
         self.assertFalse(self.smtp.messages)
 
     def test_vendor_bill_never_sent(self):
-        bill = self.init_invoice("in_invoice", partner=self.customer, amounts=[100.0], post=True)
+        bill = self.init_invoice(
+            "in_invoice", partner=self.customer, amounts=[100.0], post=True
+        )
         self.assertEqual(bill.autocomm_state, "no_send")
         bill.autocomm_state = "to_send"
         self.run_autocomm_cron()
@@ -200,7 +225,9 @@ class TestContent(AutocommCase):
     def test_journal_text_rendered_in_customer_language(self):
         self.env["res.lang"]._activate_lang("cs_CZ")
         self.customer.lang = "cs_CZ"
-        self.sale_journal.autocomm_email_text = "<p>Dear customer, invoice {{ object.name }}.</p>"
+        self.sale_journal.autocomm_email_text = (
+            "<p>Dear customer, invoice {{ object.name }}.</p>"
+        )
         self.sale_journal.with_context(lang="cs_CZ").autocomm_email_text = (
             "<p>Vážený zákazníku, posíláme fakturu {{ object.name }} "
             "splatnou {{ object.invoice_date_due }}.</p>"
@@ -214,7 +241,9 @@ class TestContent(AutocommCase):
 
     def test_placeholder_values_are_escaped(self):
         self.customer.name = "<b>Bold</b> s.r.o."
-        self.sale_journal.autocomm_email_text = "<p>Customer {{ object.partner_id.name }}</p>"
+        self.sale_journal.autocomm_email_text = (
+            "<p>Customer {{ object.partner_id.name }}</p>"
+        )
         self.create_invoice()
         self.run_autocomm_cron()
         body = self.smtp.messages[0].html_body()
@@ -230,11 +259,17 @@ class TestContent(AutocommCase):
     def test_chatter_shows_message_recipients_attachment(self):
         invoice = self.create_invoice()
         self.run_autocomm_cron()
-        message = invoice.message_ids.filtered(lambda m: m.message_type == "comment" and m.partner_ids)
+        message = invoice.message_ids.filtered(
+            lambda m: m.message_type == "comment" and m.partner_ids
+        )
         self.assertEqual(len(message), 1)
         self.assertEqual(message.partner_ids, self.contact_billing | self.contact_boss)
-        self.assertTrue(message.attachment_ids.filtered(lambda a: a.mimetype == "application/pdf"))
-        self.assertEqual(set(message.notification_ids.mapped("notification_status")), {"sent"})
+        self.assertTrue(
+            message.attachment_ids.filtered(lambda a: a.mimetype == "application/pdf")
+        )
+        self.assertEqual(
+            set(message.notification_ids.mapped("notification_status")), {"sent"}
+        )
 
     def test_broken_placeholder_refused_at_save(self):
         self.create_invoice()

@@ -21,14 +21,18 @@ class TestSettings(TransactionCase):
     def test_bcc_only_needs_address(self):
         mode_before = self.env.company.autocomm_mode
         with self.assertRaises(ValidationError) as caught:
-            self.env.company.write({"autocomm_mode": "bcc_only", "autocomm_bcc_email": False})
+            self.env.company.write(
+                {"autocomm_mode": "bcc_only", "autocomm_bcc_email": False}
+            )
         self.assertIn("BCC address is required", str(caught.exception))
         self.env.invalidate_all()
         self.assertEqual(self.env.company.autocomm_mode, mode_before)
 
     def test_bcc_must_be_valid_email(self):
         with self.assertRaisesRegex(ValidationError, "not a valid e-mail address"):
-            self.env.company.write({"autocomm_mode": "send", "autocomm_bcc_email": "not an address"})
+            self.env.company.write(
+                {"autocomm_mode": "send", "autocomm_bcc_email": "not an address"}
+            )
 
     def test_settings_refuse_bad_input(self):
         mode_before = self.env.company.autocomm_mode

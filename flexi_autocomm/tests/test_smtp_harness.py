@@ -1,6 +1,6 @@
+from odoo.tests import tagged
 
 from odoo.addons.base.models.ir_mail_server import MailDeliveryException
-from odoo.tests import tagged
 
 from .common import AutocommCase
 

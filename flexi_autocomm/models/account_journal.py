@@ -123,4 +123,3 @@ class AccountJournal(models.Model):
                 options={"post_process": True},
             )
         return {move_id: Markup(body) for move_id, body in rendered.items()}
-

@@ -94,13 +94,14 @@ class AccountMove(models.Model):
         return super()._auto_init()
 
     def init(self):
-        super().init()
+        res = super().init()
         # The scheduled action only ever looks at the queue: keep it small.
         self.env.cr.execute(
             "CREATE INDEX IF NOT EXISTS account_move_autocomm_queue_index "
             "ON account_move (company_id, id) "
             "WHERE autocomm_state IN ('to_send', 'sending')"
         )
+        return res
 
     @api.depends("journal_id", "move_type")
     def _compute_autocomm_state(self):
@@ -134,12 +135,18 @@ class AccountMove(models.Model):
     def _autocomm_check_state_change(self, new_state):
         if new_state not in AUTOCOMM_USER_STATES:
             raise UserError(
-                self.env._("The mail state %(state)s is set by the sending only.")
-                % {"state": dict(AUTOCOMM_STATES)[new_state]}
+                self.env._(
+                    "The mail state %(state)s is set by the sending only.",
+                    state=dict(
+                        self._fields["autocomm_state"]._description_selection(self.env)
+                    )[new_state],
+                )
             )
         locked = self.filtered(
-            lambda m: m.autocomm_state not in AUTOCOMM_USER_STATES
-            and m.autocomm_state != new_state
+            lambda m: (
+                m.autocomm_state not in AUTOCOMM_USER_STATES
+                and m.autocomm_state != new_state
+            )
         )
         if locked:
             raise UserError(
@@ -182,9 +189,7 @@ class AccountMove(models.Model):
 
     def action_autocomm_resend(self):
         """Queue sent or failed documents again, noting who did it."""
-        moves = self.filtered(
-            lambda m: m.autocomm_state in AUTOCOMM_RESENDABLE_STATES
-        )
+        moves = self.filtered(lambda m: m.autocomm_state in AUTOCOMM_RESENDABLE_STATES)
         if not moves:
             raise UserError(
                 self.env._("Only sent or failed documents can be sent again.")
@@ -195,9 +200,11 @@ class AccountMove(models.Model):
     def action_autocomm_mark_to_send(self):
         """List action: mark posted customer documents Send."""
         moves = self.filtered(
-            lambda m: m.move_type in AUTOCOMM_MOVE_TYPES
-            and m.state == "posted"
-            and m.autocomm_state == "no_send"
+            lambda m: (
+                m.move_type in AUTOCOMM_MOVE_TYPES
+                and m.state == "posted"
+                and m.autocomm_state == "no_send"
+            )
         )
         moves.autocomm_state = "to_send"
         return True
@@ -282,9 +289,14 @@ class AccountMove(models.Model):
     def _autocomm_claim_batch(self, limit):
         """Lock up to ``limit`` queued documents that no other worker holds."""
         self.env.flush_all()
-        query = self.sudo()._search(self._autocomm_queue_domain(), order="id", limit=limit)
+        query = self.sudo()._search(
+            self._autocomm_queue_domain(), order="id", limit=limit
+        )
         self.env.cr.execute(
-            SQL("%s FOR UPDATE OF account_move SKIP LOCKED", query.select("account_move.id"))
+            SQL(
+                "%s FOR UPDATE OF account_move SKIP LOCKED",
+                query.select("account_move.id"),
+            )
         )
         return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
 
@@ -294,8 +306,14 @@ class AccountMove(models.Model):
 
     @api.model
     def _autocomm_commit(self):
+        """Commit a step of the scheduled action (never inside a test).
+
+        The sending must commit between steps: the claim of an e-mail before
+        it goes to the SMTP server, its outcome right after (see
+        ``mail.mail._autocomm_dispatch``). Business methods never commit.
+        """
         if self._autocomm_can_commit():
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     # ------------------------------------------------------------------
     # Building the e-mails
@@ -307,13 +325,17 @@ class AccountMove(models.Model):
         :return: ``{move: res.partner}``; an empty recordset when nobody can.
         """
         commercial_partners = self.commercial_partner_id
-        flagged = self.env["res.partner"].sudo().search(
-            [
-                ("commercial_partner_id", "in", commercial_partners.ids),
-                ("id", "not in", commercial_partners.ids),
-                ("autocomm_send_invoices", "=", True),
-                ("email", "!=", False),
-            ]
+        flagged = (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [
+                    ("commercial_partner_id", "in", commercial_partners.ids),
+                    ("id", "not in", commercial_partners.ids),
+                    ("autocomm_send_invoices", "=", True),
+                    ("email", "!=", False),
+                ]
+            )
         )
         valid = flagged.filtered(lambda p: is_valid_email(p.email))
         flagged_by_commercial = valid.grouped("commercial_partner_id")
@@ -419,9 +441,15 @@ class AccountMove(models.Model):
                 for move in moves
                 if not recipients[move]
             }
-            mail_values = (moves - moves.browse(m.id for m in errors))._autocomm_prepare_mail_values()
+            mail_values = (
+                moves - moves.browse(m.id for m in errors)
+            )._autocomm_prepare_mail_values()
             errors.update(
-                {move: vals for move, vals in mail_values.items() if isinstance(vals, str)}
+                {
+                    move: vals
+                    for move, vals in mail_values.items()
+                    if isinstance(vals, str)
+                }
             )
             moves_data = {
                 move: {
@@ -474,8 +502,8 @@ class AccountMove(models.Model):
         if rows:
             self.env.cr.execute(
                 SQL(
-                    "INSERT INTO account_move_autocomm_recipient_rel (move_id, partner_id) "
-                    "VALUES %s",
+                    "INSERT INTO account_move_autocomm_recipient_rel "
+                    "(move_id, partner_id) VALUES %s",
                     SQL(", ").join(SQL("(%s, %s)", *row) for row in rows),
                 )
             )
@@ -503,11 +531,15 @@ class AccountMove(models.Model):
         moves = self.filtered(lambda m: m.autocomm_state == "sending")
         if not moves:
             return
-        mails = self.env["mail.mail"].sudo().search(
-            [
-                ("autocomm_move_id", "in", moves.ids),
-                ("autocomm_outcome", "!=", "cancel"),
-            ]
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("autocomm_move_id", "in", moves.ids),
+                    ("autocomm_outcome", "!=", "cancel"),
+                ]
+            )
         )
         mails_by_move = mails.grouped("autocomm_move_id")
         delivered = self.browse()
@@ -544,7 +576,9 @@ class AccountMove(models.Model):
             # Like Odoo's invoice e-mail (auto_delete), keep the message in
             # the chatter but not the sent e-mails in the queue.
             mails.filtered(
-                lambda m: m.autocomm_move_id in delivered and m.autocomm_outcome == "sent"
+                lambda m: (
+                    m.autocomm_move_id in delivered and m.autocomm_outcome == "sent"
+                )
             ).unlink()
 
     # ------------------------------------------------------------------
@@ -555,7 +589,9 @@ class AccountMove(models.Model):
         recipients = super()._notify_get_recipients(message, msg_vals, **kwargs)
         if not self.env.context.get("autocomm_sending"):
             return recipients
-        wanted = set(msg_vals.get("partner_ids") or [] if msg_vals else message.partner_ids.ids)
+        wanted = set(
+            msg_vals.get("partner_ids") or [] if msg_vals else message.partner_ids.ids
+        )
         # Followers are not notified on top of the explicit recipients, and the
         # recipients get an e-mail even when they are users preferring Odoo's inbox.
         recipients = [r for r in recipients if r["id"] in wanted]

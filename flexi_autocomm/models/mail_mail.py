@@ -59,20 +59,26 @@ class MailMail(models.Model):
 
     def _autocomm_error_text(self):
         """What went wrong, address by address, for the document."""
-        return "\n".join(
-            f"{mail._autocomm_address()}: {mail.failure_reason or ''}".strip()
-            for mail in self
-            if mail.autocomm_outcome in ("failed", "unknown", "retry")
-        ) or False
+        return (
+            "\n".join(
+                f"{mail._autocomm_address()}: {mail.failure_reason or ''}".strip()
+                for mail in self
+                if mail.autocomm_outcome in ("failed", "unknown", "retry")
+            )
+            or False
+        )
 
     @api.model
     def process_email_queue(self, ids=None, batch_size=1000):
         # Automatic e-mails are sent by our scheduled action, which records
         # each attempt before it is made (see _autocomm_dispatch).
-        filters = [*self.env.context.get("filters", []), ("autocomm_move_id", "=", False)]
-        return super(
-            MailMail, self.with_context(filters=filters)
-        ).process_email_queue(ids=ids, batch_size=batch_size)
+        filters = [
+            *self.env.context.get("filters", []),
+            ("autocomm_move_id", "=", False),
+        ]
+        return super(MailMail, self.with_context(filters=filters)).process_email_queue(
+            ids=ids, batch_size=batch_size
+        )
 
     def _autocomm_address(self):
         self.ensure_one()
@@ -149,9 +155,12 @@ class MailMail(models.Model):
         )
         # Read now: another worker may delete these e-mails once they are sent.
         moves = mails.autocomm_move_id
-        for server_id, alias_domain_id, smtp_from, batch_ids in (
-            mails._split_by_mail_configuration()
-        ):
+        for (
+            server_id,
+            alias_domain_id,
+            smtp_from,
+            batch_ids,
+        ) in mails._split_by_mail_configuration():
             batch = mails.browse(batch_ids)
             try:
                 smtp_session = self.env["ir.mail_server"].connect(
@@ -165,15 +174,17 @@ class MailMail(models.Model):
                 for mail in batch:
                     if not mail._autocomm_claim():
                         continue
-                    mail._autocomm_send_claimed(smtp_session, alias_domain_id, mail_server)
+                    mail._autocomm_send_claimed(
+                        smtp_session, alias_domain_id, mail_server
+                    )
                     self.env["account.move"]._autocomm_commit()
             except smtplib.SMTPServerDisconnected as error:
                 _logger.warning("SMTP server disconnected: %s", error)
             finally:
                 try:
                     smtp_session.quit()
-                except smtplib.SMTPException:
-                    pass
+                except smtplib.SMTPException as error:
+                    _logger.debug("SMTP session not closed cleanly: %s", error)
         # The documents' states follow from their e-mails' outcomes, once for
         # the whole run; a crash before this point is caught up by the next
         # run (see _autocomm_recover_interrupted).
@@ -290,7 +301,9 @@ class MailMail(models.Model):
     # Outcome
     # ------------------------------------------------------------------
 
-    def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
+    def _postprocess_sent_message(
+        self, success_pids, failure_reason=False, failure_type=None
+    ):
         ours = self.filtered("autocomm_move_id")
         if ours:
             ours._autocomm_record_outcome(failure_type, failure_reason)
@@ -379,7 +392,9 @@ class MailMail(models.Model):
                )
             """
         )
-        settled = self.env["account.move"].sudo().browse(r[0] for r in self.env.cr.fetchall())
+        settled = (
+            self.env["account.move"].sudo().browse(r[0] for r in self.env.cr.fetchall())
+        )
         self._autocomm_sync_documents(mails.autocomm_move_id | settled)
         self.env["account.move"]._autocomm_commit()
 

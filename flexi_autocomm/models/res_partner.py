@@ -14,7 +14,6 @@ def is_valid_email(value):
     return bool(normalized and VALID_EMAIL_RE.fullmatch(normalized))
 
 
-
 class ResPartner(models.Model):
     _inherit = "res.partner"
 

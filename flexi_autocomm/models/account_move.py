@@ -113,7 +113,11 @@ class AccountMove(models.Model):
             )
 
     def _autocomm_is_sent_by_default(self):
-        """Whether a new document is marked Send (journal or contract flag)."""
+        """Whether a new document is marked Send by its journal's flag.
+
+        Contracts pass the mail state of their invoices explicitly (their own
+        flag wins over the journal's).
+        """
         self.ensure_one()
         return (
             self.move_type in AUTOCOMM_MOVE_TYPES

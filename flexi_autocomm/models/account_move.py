@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, email_normalize, formataddr
 from odoo.tools.sql import column_exists
 
 from .res_partner import is_valid_email
@@ -411,12 +411,25 @@ class AccountMove(models.Model):
                     "mail_body": bodies[move.id] + Markup(signatures[move.id]),
                     "author_user_id": user.id,
                     "author_partner_id": user.partner_id.id,
-                    "email_from": user.email_formatted
-                    or move.company_id.email_formatted
-                    or self.env.user.email_formatted,
+                    "email_from": move._autocomm_email_from(user),
                     "model_description": move.type_name,
                 }
         return values
+
+    def _autocomm_email_from(self, user):
+        """The sender: the responsible user, else the company, else the
+        current user; the name on one line (a line break in a name would
+        make the header unusable and the e-mail fail)."""
+        self.ensure_one()
+        for partner in (
+            user.partner_id,
+            self.company_id.partner_id,
+            self.env.user.partner_id,
+        ):
+            email = email_normalize(partner.email or "", strict=True)
+            if email:
+                return formataddr((" ".join((partner.name or "").split()), email))
+        return False
 
     def _autocomm_prepare_messages(self):
         """Build each document's e-mail and hand it to the mail queue.

@@ -80,6 +80,26 @@ class MailMail(models.Model):
             ids=ids, batch_size=batch_size
         )
 
+    def _prepare_outgoing_list(
+        self, mail_server=False, recipients_follower_status=None
+    ):
+        email_list = super()._prepare_outgoing_list(
+            mail_server=mail_server,
+            recipients_follower_status=recipients_follower_status,
+        )
+        if self.autocomm_move_id:
+            # A line break in a recipient's name must not start a header line
+            # of its own. Odoo hands the recipients to the e-mail as a list,
+            # which Python's e-mail package does not check for line breaks
+            # (it does so for strings only).
+            for email in email_list:
+                for key in ("email_to", "email_cc"):
+                    email[key] = [" ".join(value.split()) for value in email[key] or []]
+                for key in ("reply_to", "subject"):
+                    if email.get(key):
+                        email[key] = " ".join(email[key].split())
+        return email_list
+
     def _autocomm_address(self):
         self.ensure_one()
         return ", ".join(self.recipient_ids.mapped("email")) or self.email_to or ""

@@ -1,6 +1,7 @@
 import html
 import re
 
+import lxml.html
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -81,13 +82,18 @@ class AccountJournal(models.Model):
             sample = self.env["account.move"].search(
                 [("journal_id", "=", journal.id)], order="id desc", limit=1
             )
-            if sample:
-                try:
+            try:
+                if sample:
                     render_mixin.sudo()._render_template(
                         source, "account.move", sample.ids, engine="qweb"
                     )
-                except Exception as error:  # noqa: BLE001
-                    raise journal._autocomm_text_error(error) from error
+                else:
+                    # No document to try the text on: its syntax at least.
+                    self.env["ir.qweb"]._compile(
+                        lxml.html.fragment_fromstring(source, create_parent="div")
+                    )
+            except Exception as error:  # noqa: BLE001
+                raise journal._autocomm_text_error(error) from error
 
     def _autocomm_text_error(self, error):
         return ValidationError(

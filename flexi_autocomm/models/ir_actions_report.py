@@ -54,7 +54,8 @@ _logger = logging.getLogger(__name__)
 PDF_TIMEOUT = 600
 # Bodies larger than this have their tables split, as Odoo does (opw-1689673).
 LARGE_BODY = 4 * 1024 * 1024
-PLACEHOLDER = "<!-- flexi_autocomm: prerendered PDF of record {} -->"
+PLACEHOLDER_PREFIX = "<!-- flexi_autocomm: prerendered PDF of record "
+PLACEHOLDER = PLACEHOLDER_PREFIX + "{} -->"
 
 
 @functools.cache
@@ -82,7 +83,7 @@ class PdfJobsCollected(Exception):
     """Interrupts a report rendering once wkhtmltopdf's input is collected."""
 
 
-@dataclass
+@dataclass(eq=False)  # kept in contexts, which are compared: by identity
 class PdfCollector:
     """The records of the bodies ``_prepare_html`` prepared, and the
     arguments ``_run_wkhtmltopdf`` was called with."""
@@ -112,12 +113,14 @@ class PdfJobOutcome:
     exception: str = None
 
 
-@dataclass
+@dataclass(eq=False)
 class PrerenderedPdfs:
     """PDFs rendered ahead for one report: ``{res_id: (content, error)}``."""
 
     report: models.BaseModel
     results: dict = field(default_factory=dict)
+    # Records tried, ready or not (an extension may render without wkhtmltopdf).
+    attempted: set = field(default_factory=set)
 
     def serves(self, report_ref, docids):
         if not docids or len(docids) != 1 or docids[0] not in self.results:
@@ -129,10 +132,11 @@ class PrerenderedPdfs:
         return report_ref == self.report.report_name
 
     def res_id_of(self, html):
-        for res_id in self.results:
-            if html == PLACEHOLDER.format(res_id):
-                return res_id
-        return None
+        """The record whose placeholder ``html`` is, if it is one."""
+        if not isinstance(html, str) or not html.startswith(PLACEHOLDER_PREFIX):
+            return None
+        res_id = int(html[len(PLACEHOLDER_PREFIX) :].split(" ", 1)[0])
+        return res_id if res_id in self.results else None
 
 
 def run_pdf_job(job, timeout=PDF_TIMEOUT):
@@ -415,6 +419,15 @@ class IrActionsReport(models.Model):
     # ------------------------------------------------------------------
     # Odoo's report flow, in the collecting and prerendered contexts
     # ------------------------------------------------------------------
+
+    @api.model
+    def _get_report(self, report_ref):
+        # Odoo's per-invoice preparation names the report, which costs a
+        # search at each of the chain's lookups; the record is known.
+        prerendered = self.env.context.get("autocomm_pdf_prerendered")
+        if prerendered and report_ref == prerendered.report.report_name:
+            return prerendered.report.with_env(self.env).sudo()
+        return super()._get_report(report_ref)
 
     @api.model
     def _render_qweb_html(self, report_ref, docids, data=None):

@@ -47,10 +47,14 @@ class AccountMove(models.Model):
         "Check delivery: the sending was interrupted, it is not known whether "
         "the mail server received the e-mail.",
     )
+    # What the sending did stays internal: customers with portal access read
+    # their invoices, not their contacts' addresses nor the mail server's
+    # answers.
     autocomm_error = fields.Text(
         string="Sending problem",
         copy=False,
         readonly=True,
+        groups="base.group_user",
     )
     autocomm_sent_date = fields.Datetime(
         string="E-mailed on",
@@ -66,12 +70,14 @@ class AccountMove(models.Model):
         string="E-mailed to",
         copy=False,
         readonly=True,
+        groups="base.group_user",
     )
     autocomm_mail_ids = fields.One2many(
         comodel_name="mail.mail",
         inverse_name="autocomm_move_id",
         string="Automatic e-mails",
         readonly=True,
+        groups="base.group_user",
     )
     autocomm_company_mode = fields.Selection(
         related="company_id.autocomm_mode",

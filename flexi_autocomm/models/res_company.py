@@ -25,6 +25,9 @@ class ResCompany(models.Model):
     )
     autocomm_bcc_email = fields.Char(
         string="BCC address",
+        # The hidden copy stays hidden: portal users (customers) may read
+        # companies, not this address.
+        groups="base.group_user",
         help="In Send mode every automatic e-mail also goes, hidden, to this "
         "address (an archive). In 'Send only to the BCC address' mode it is the "
         "only recipient.",

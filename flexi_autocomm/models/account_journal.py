@@ -54,8 +54,10 @@ class AccountJournal(models.Model):
     def _check_autocomm_email_text(self):
         """Refuse a text that does not render, showing the renderer's error.
 
-        Like Odoo's mail templates, placeholders beyond plain field paths need
-        the group "Mail Template Editor".
+        Like Odoo's mail templates, placeholders other than the few Odoo
+        allows everyone (``mail_allowed_qweb_expressions``: the document's
+        name and partner) need the group "Mail Template Editor": the text is
+        rendered by the scheduled action, with every right.
         """
         render_mixin = self.env["mail.render.mixin"]
         is_editor = self.env.su or self.env.user.has_group(
@@ -75,8 +77,9 @@ class AccountJournal(models.Model):
                 raise AccessError(
                     self.env._(
                         "Only members of the group %(group)s may use placeholders "
-                        "beyond plain field paths in the text for sending.",
+                        "other than %(allowed)s in the text for sending.",
                         group=self.env.ref("mail.group_mail_template_editor").name,
+                        allowed=", ".join(self._autocomm_allowed_placeholders()),
                     )
                 )
             sample = self.env["account.move"].search(
@@ -94,6 +97,16 @@ class AccountJournal(models.Model):
                     )
             except Exception as error:  # noqa: BLE001
                 raise journal._autocomm_text_error(error) from error
+
+    @api.model
+    def _autocomm_allowed_placeholders(self):
+        """The placeholders Odoo lets anyone use, on an invoice."""
+        moves = self.env["account.move"]
+        return [
+            f"{{{{ {expression} }}}}"
+            for expression in moves.mail_allowed_qweb_expressions()
+            if expression.split(".")[1:2] and expression.split(".")[1] in moves._fields
+        ]
 
     def _autocomm_text_error(self, error):
         return ValidationError(

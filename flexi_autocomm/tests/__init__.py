@@ -11,3 +11,4 @@ from . import test_contract_performance
 from . import test_pdf_parallel
 from . import test_tour
 from . import test_i18n
+from . import test_security

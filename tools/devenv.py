@@ -18,10 +18,14 @@ Subcommands
     (``ruff check``, ``ruff format --check``, pylint with the OCA checks of
     pylint-odoo) and then the test suite with pytest-odoo and coverage, its
     ``HttpCase`` browser tours included (``--odoo-http``; headless Chromium,
-    installed with apt-get when no Chrome or Chromium is found). The
-    database is dropped at the end, whatever happened. The exit status is non-zero
-    if the install, a linter or pytest failed (pytest's "no tests collected"
-    included); the last line printed is the verdict, right after pytest's summary.
+    installed with apt-get when no Chrome or Chromium is found). The system
+    tests of ``flexi_autocomm/tests/system/`` (real Odoo cron workers, SMTP
+    server and commits) get a copy of the freshly installed database as their
+    template, named in ``FLEXI_AUTOCOMM_SYSTEM_TEMPLATE`` (made before pytest
+    starts: a database in use cannot be copied). The databases are dropped at
+    the end, whatever happened. The exit status is non-zero if the install, a
+    linter or pytest failed (pytest's "no tests collected" included); the last
+    line printed is the verdict, right after pytest's summary.
 ``lint``
     Only the linters of ``test``; needs no database.
 
@@ -107,6 +111,8 @@ REQUIREMENTS_DEV = ROOT / "requirements-dev.txt"
 
 DEMO_DB = "flexi_autocomm_demo"
 TEST_DB_PREFIX = "flexi_autocomm_test_"
+# Names the template database of the system tests (flexi_autocomm/tests/system).
+SYSTEM_TEMPLATE_VARIABLE = "FLEXI_AUTOCOMM_SYSTEM_TEMPLATE"
 PG_ROLE = "odoo"
 MAIL_SERVER_NAME = "Local SMTP sink (make run)"
 DEFAULT_HTTP_PORT = 8069
@@ -475,6 +481,13 @@ class PgServer:
         except psycopg2.Error:  # not an Odoo database (yet)
             return None
         return rows[0] if rows else None
+
+    def copy_database(self, source: str, target: str) -> None:
+        """Create ``target`` as a copy of ``source``, which nobody may be using."""
+        from psycopg2 import sql
+
+        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}")
+        self.query(statement.format(sql.Identifier(target), sql.Identifier(source)))
 
     def drop_database(self, dbname: str) -> None:
         """Drop ``dbname``, closing the connections that still use it."""
@@ -1048,8 +1061,10 @@ def test_command(args: argparse.Namespace, processes: Processes) -> int:
                 "--cov-report=term",
                 *pytest_args,
             ]
+            env = child_env()
+            env[SYSTEM_TEMPLATE_VARIABLE] = _copy_test_database(devenv, dbname)
             log(f"pytest: {shlex.join(command[2:])}")
-            status = processes.run(command, env=child_env())
+            status = processes.run(command, env=env)
             if status == 5:
                 failed.append("pytest: no tests collected")
             elif status:
@@ -1058,6 +1073,18 @@ def test_command(args: argparse.Namespace, processes: Processes) -> int:
     verdict = f"FAILED ({', '.join(failed)})" if failed else "OK"
     print(f"make test: {verdict} in {elapsed:.0f} s", flush=True)
     return 1 if failed else 0
+
+
+def _copy_test_database(devenv: DevEnv, dbname: str) -> str:
+    """Copy the test database, filestore included, as the system tests'
+    template (dropped on exit); return the copy's name."""
+    template = f"{dbname}_system"
+    devenv.callback(_drop_test_database, devenv.server, template)
+    devenv.server.copy_database(dbname, template)
+    filestore = DATA_DIR / "filestore" / dbname
+    if filestore.is_dir():
+        shutil.copytree(filestore, DATA_DIR / "filestore" / template)
+    return template
 
 
 def _drop_test_database(server: PgServer, dbname: str) -> None:

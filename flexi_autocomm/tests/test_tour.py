@@ -28,6 +28,9 @@ class TestTour(HttpCase):
                 "sequence": 1,
             }
         )
+        # The tour reads English labels, whatever language the database's
+        # admin has chosen.
+        cls.env.ref("base.user_admin").lang = "en_US"
         # The tour starts from a company that does not send yet.
         cls.company = cls.env.ref("base.main_company")
         cls.company.write({"autocomm_mode": "no_send", "autocomm_bcc_email": False})

@@ -8,6 +8,5 @@ from . import mail_mail
 from . import customer_contract_type
 from . import customer_contract
 from . import customer_contract_line
-from . import account_move_contract
 from . import ir_actions_report
 from . import account_move_send_pdf

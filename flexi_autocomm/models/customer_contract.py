@@ -9,7 +9,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
-from .account_move_contract import CONTRACT_PERIOD_CONSTRAINT
+from .account_move import CONTRACT_PERIOD_CONSTRAINT
 from .customer_contract_type import (
     INVOICING_MODES,
     RECURRING_RULE_MONTHS,

@@ -21,7 +21,7 @@ class MailMail(models.Model):
 
     autocomm_move_id = fields.Many2one(
         comodel_name="account.move",
-        string="Automatic e-mail of",
+        string="Automatic e-mail of document",
         index="btree_not_null",
         ondelete="set null",
         readonly=True,
@@ -39,11 +39,15 @@ class MailMail(models.Model):
         string="Automatic e-mail outcome",
         readonly=True,
     )
-    autocomm_attempts = fields.Integer(default=0, readonly=True)
+    autocomm_attempts = fields.Integer(
+        string="Sending attempts", default=0, readonly=True
+    )
     # Set, and committed, just before the message goes to the SMTP server: a
     # worker that dies after this leaves an e-mail whose outcome is unknown.
-    autocomm_dispatch_pid = fields.Integer(default=0, readonly=True)
-    autocomm_dispatch_date = fields.Datetime(readonly=True)
+    autocomm_dispatch_pid = fields.Integer(
+        string="Sending process", default=0, readonly=True
+    )
+    autocomm_dispatch_date = fields.Datetime(string="Sending started", readonly=True)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,6 +1,7 @@
 import logging
 import threading
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -319,10 +320,22 @@ class AccountMove(models.Model):
         need_retrigger = len(moves) > batch_size
         moves = moves[:batch_size]
         if moves:
-            moves._autocomm_prepare_messages()
-            # Commit point: the e-mails are in the mail queue and the documents
-            # are Sending; the dispatch below commits each e-mail on its own.
-            self._autocomm_commit()
+            try:
+                moves._autocomm_prepare_messages()
+                # Commit point: the e-mails are in the mail queue and the
+                # documents are Sending; the dispatch below commits each
+                # e-mail on its own.
+                self._autocomm_commit()
+            except psycopg2.extensions.TransactionRollbackError as error:
+                if not self._autocomm_can_commit():
+                    raise
+                # Another transaction wrote rows this batch writes too (Odoo
+                # updates the customers' partners while it builds their
+                # e-mails): the batch stays queued for the next run.
+                _logger.info("Batch left queued (concurrent update): %s", error)
+                self.env.cr.rollback()  # pylint: disable=invalid-commit
+                moves = moves.browse()
+                need_retrigger = True
         mail_model._autocomm_dispatch(limit=batch_size * 20)
         self.env["ir.cron"]._notify_progress(
             done=len(moves), remaining=int(need_retrigger)
@@ -343,18 +356,43 @@ class AccountMove(models.Model):
 
     @api.model
     def _autocomm_claim_batch(self, limit):
-        """Lock up to ``limit`` queued documents that no other worker holds."""
+        """Lock up to ``limit`` queued documents that no other worker holds,
+        with their customers.
+
+        Odoo writes the customer's partner while it builds an e-mail to it
+        (its signup link): two workers building e-mails of one customer at
+        once would fail one of them, so a worker skips the documents whose
+        customer another worker holds.
+        """
         self.env.flush_all()
-        query = self.sudo()._search(
-            self._autocomm_queue_domain(), order="id", limit=limit
-        )
-        self.env.cr.execute(
-            SQL(
-                "%s FOR UPDATE OF account_move SKIP LOCKED",
-                query.select("account_move.id"),
-            )
-        )
-        return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
+        queue = self.sudo()._search(self._autocomm_queue_domain())
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        """
+                        SELECT move.id
+                          FROM account_move move
+                          JOIN res_partner customer
+                            ON customer.id = move.commercial_partner_id
+                          JOIN res_partner partner ON partner.id = move.partner_id
+                         WHERE move.id IN %s
+                         ORDER BY move.id
+                         LIMIT %s
+                           FOR UPDATE OF move SKIP LOCKED
+                           FOR NO KEY UPDATE OF customer, partner SKIP LOCKED
+                        """,
+                        queue.subselect(),
+                        limit,
+                    )
+                )
+                move_ids = [row[0] for row in self.env.cr.fetchall()]
+        except psycopg2.extensions.TransactionRollbackError:
+            # A row changed since this transaction began (another worker
+            # committed its batch): the next run claims with a fresh view.
+            self.env.ref("flexi_autocomm.ir_cron_autocomm_send")._trigger()
+            move_ids = []
+        return self.sudo().browse(move_ids)
 
     @api.model
     def _autocomm_can_commit(self):
@@ -541,6 +579,13 @@ class AccountMove(models.Model):
                 try:
                     with self.env.cr.savepoint():
                         sender._autocomm_post_message(move, move_data)
+                except psycopg2.extensions.TransactionRollbackError as error:
+                    # Not a failure of the document: another transaction
+                    # (a second worker, a user) updated the customer's partner
+                    # meanwhile. It stays queued for the next run.
+                    _logger.info("%s left queued: %s", move.name, error)
+                    self.env.ref("flexi_autocomm.ir_cron_autocomm_send")._trigger()
+                    continue
                 except Exception as error:  # noqa: BLE001 - recorded on the document
                     _logger.exception("Automatic e-mail of %s not built", move.name)
                     errors[move] = self.env._(

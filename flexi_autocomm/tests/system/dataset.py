@@ -214,16 +214,17 @@ def create_invoices(
 
 
 @dataset
-def create_invoices_in_bulk(env, partner_ids, per_partner=1, real=5):
-    """Like :func:`create_invoices`, fast: ``real`` invoices are made by the
-    ORM, the others are SQL copies of them (own number, own customer, own
-    PDF), as posted invoices of the same journal.
+def create_invoices_in_bulk(env, partner_ids, count, real=5):
+    """``count`` invoices for the partners in turn (round robin), like
+    :func:`create_invoices` but fast: ``real`` invoices are made by the ORM,
+    the others are SQL copies of them (own number, own customer, own PDF), as
+    posted invoices of the same journal.
 
     Posting 500 invoices through the ORM takes one to two minutes on two
     cores; copying them a second, and sending does not care how an invoice
     came to be.
     """
-    targets = [partner_id for partner_id in partner_ids for _n in range(per_partner)]
+    targets = [partner_ids[index % len(partner_ids)] for index in range(count)]
     originals = env["account.move"].browse(
         move_id
         for move_id, _name, _partner in create_invoices(
@@ -313,13 +314,13 @@ def _copy_moves(env, originals, partner_ids):
 
 
 @dataset
-def scenario_two_workers(env, smtp_port, customers, per_customer):
+def scenario_two_workers(env, smtp_port, customers, invoices):
     """Scenario 1: a large queue, a second copy of the sending scheduled action."""
     setup = setup_sending(env, smtp_port, batch_size=50)
     setup["second_cron_id"] = duplicate_send_cron(env)
     setup["customers"] = create_customers(env, count=customers, contacts=1)
     setup["invoices"] = create_invoices_in_bulk(
-        env, [partner_id for partner_id, _emails in setup["customers"]], per_customer
+        env, [partner_id for partner_id, _emails in setup["customers"]], invoices
     )
     return setup
 

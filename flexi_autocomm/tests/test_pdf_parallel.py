@@ -1,5 +1,6 @@
 import io
 import threading
+import unittest
 from unittest.mock import patch
 
 from PyPDF2 import PdfReader
@@ -25,6 +26,8 @@ class TestPdfParallel(AutocommCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        if cls.env["ir.actions.report"].get_wkhtmltopdf_state() != "ok":
+            raise unittest.SkipTest("wkhtmltopdf is not installed")
         params = cls.env["ir.config_parameter"].sudo()
         params.set_param("flexi_autocomm.pdf_workers", 4)
         # No web server answers here: wkhtmltopdf renders without Odoo's CSS

@@ -158,7 +158,7 @@ registry.category("web_tour.tours").add("flexi_autocomm_tour", {
         },
         {
             content: "The new invoice is marked Send",
-            trigger: ".o_field_widget[name='autocomm_state'] .badge:contains('Send')",
+            trigger: ".o_field_widget[name='autocomm_state'] select:value(to_send)",
         },
         {
             content: "Confirm (post) the invoice",
@@ -173,7 +173,7 @@ registry.category("web_tour.tours").add("flexi_autocomm_tour", {
         // 5. Run the scheduled action by hand
         {
             content: "Open the scheduled actions",
-            trigger: ".o_field_widget[name='autocomm_state'] .badge:contains('Send')",
+            trigger: ".o_field_widget[name='autocomm_state'] select:value(to_send)",
             run: "goToUrl /odoo/action-base.ir_cron_act",
         },
         ...searchAndOpen(
@@ -204,7 +204,7 @@ registry.category("web_tour.tours").add("flexi_autocomm_tour", {
         },
         {
             content: "The mail state is Sent",
-            trigger: ".o_field_widget[name='autocomm_state'] .badge:contains('Sent')",
+            trigger: ".o_field_widget[name='autocomm_state']:not(:has(select)):contains('Sent')",
         },
         {
             content: "It was e-mailed to the flagged contact",

@@ -9,4 +9,3 @@ from . import customer_contract_type
 from . import customer_contract
 from . import customer_contract_line
 from . import ir_actions_report
-from . import account_move_send_pdf

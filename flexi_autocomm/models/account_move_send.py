@@ -1,8 +1,22 @@
 import logging
+from dataclasses import dataclass, field
+
+import psycopg2
 
 from odoo import api, models
 
+from .ir_actions_report import PrerenderedPdfs
+
 _logger = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)  # kept in a context, which is compared: by identity
+class PdfBatch:
+    """The invoices of one ``_generate_invoice_documents`` call, and the PDFs
+    rendered ahead for them: ``{report id: PrerenderedPdfs}``."""
+
+    invoices_data: dict
+    prerendered: dict = field(default_factory=dict)
 
 
 class AccountMoveSend(models.AbstractModel):
@@ -72,3 +86,95 @@ class AccountMoveSend(models.AbstractModel):
             email_from=values["email_from"],
             **self._get_mail_params(move, move_data),
         )
+
+    # ------------------------------------------------------------------
+    # PDFs rendered side by side (automatic sending only)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _generate_invoice_documents(self, invoices_data, allow_fallback_pdf=False):
+        # Odoo hands the PDFs to render to _prepare_invoice_pdf_report in
+        # batches of account.pdf_generation_batch, which must be 0 (one
+        # invoice) for Send & Print to work with Debian's wkhtmltopdf: the
+        # automatic sending renders the whole call's PDFs at its first batch.
+        if self.env.context.get("autocomm_sending"):
+            sender = self.with_context(autocomm_pdf_batch=PdfBatch(invoices_data))
+            return super(AccountMoveSend, sender)._generate_invoice_documents(
+                invoices_data, allow_fallback_pdf=allow_fallback_pdf
+            )
+        return super()._generate_invoice_documents(
+            invoices_data, allow_fallback_pdf=allow_fallback_pdf
+        )
+
+    @api.model
+    def _prepare_invoice_pdf_report(self, invoices_data):
+        # The automatic sending renders the PDFs side by side (see
+        # ir_actions_report.py); Send & Print and the other callers keep
+        # Odoo's rendering.
+        if self.env.context.get("autocomm_sending"):
+            workers = self.env["ir.actions.report"]._autocomm_pdf_workers()
+            if workers:
+                batch = self._autocomm_prerender_invoice_pdfs(invoices_data, workers)
+                return self._autocomm_prepare_invoice_pdf_reports(invoices_data, batch)
+        return super()._prepare_invoice_pdf_report(invoices_data)
+
+    @api.model
+    def _autocomm_prerender_invoice_pdfs(self, invoices_data, workers):
+        """Render, ``workers`` wkhtmltopdf processes at a time, the PDFs of
+        ``invoices_data`` and of the other invoices of the same
+        ``_generate_invoice_documents`` call that Odoo will render.
+
+        :return: the :class:`PdfBatch` holding the PDFs
+        """
+        batch = self.env.context.get("autocomm_pdf_batch") or PdfBatch(invoices_data)
+        pending = {**invoices_data}
+        for invoice, invoice_data in batch.invoices_data.items():
+            # Odoo's own choice of the invoices whose PDF it renders.
+            if not invoice_data.get("error") and not invoice.invoice_pdf_report_id:
+                pending.setdefault(invoice, invoice_data)
+        by_report = {}
+        for invoice, invoice_data in pending.items():
+            prerendered = batch.prerendered.get(invoice_data["pdf_report"].id)
+            if prerendered is None or invoice.id not in prerendered.attempted:
+                by_report.setdefault(invoice_data["pdf_report"], []).append(invoice)
+        company = next(iter(invoices_data)).company_id
+        report_model = self.env["ir.actions.report"].with_company(company)
+        for pdf_report, invoices in by_report.items():
+            prerendered = batch.prerendered.setdefault(
+                pdf_report.id, PrerenderedPdfs(pdf_report)
+            )
+            res_ids = [invoice.id for invoice in invoices]
+            prerendered.attempted.update(res_ids)
+            prerendered.results.update(
+                report_model._autocomm_render_pdfs(pdf_report, res_ids, workers)
+            )
+        return batch
+
+    @api.model
+    def _autocomm_prepare_invoice_pdf_reports(self, invoices_data, batch):
+        """Hand each prerendered PDF to Odoo's own preparation, invoice by
+        invoice, so that the attachment is the one Send & Print makes.
+
+        An invoice whose PDF could not be rendered gets its ``error`` and is
+        skipped by the rest of the sending; the others go on.
+        """
+        report_model = self.env["ir.actions.report"]
+        for invoice, invoice_data in invoices_data.items():
+            sender = self.with_context(
+                autocomm_pdf_prerendered=batch.prerendered[
+                    invoice_data["pdf_report"].id
+                ]
+            )
+            try:
+                super(AccountMoveSend, sender)._prepare_invoice_pdf_report(
+                    {invoice: invoice_data}
+                )
+            except psycopg2.Error:
+                raise
+            except Exception as error:  # noqa: BLE001 - this invoice only
+                _logger.warning("PDF of %s not rendered: %s", invoice.name, error)
+                invoice_data["error"] = self.env._(
+                    "The PDF could not be generated: %(error)s",
+                    error=report_model._autocomm_error_text(error),
+                )
+        return None

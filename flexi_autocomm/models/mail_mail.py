@@ -6,6 +6,7 @@ import psycopg2
 
 from odoo import api, fields, models, tools
 from odoo.fields import Command
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -140,13 +141,32 @@ class MailMail(models.Model):
                 moved.append((mail, partner))
         if copies:
             new_mails = self.sudo().create(copies)
-            for (mail, partner), new_mail in zip(moved, new_mails, strict=True):
-                mail.recipient_ids = [Command.unlink(partner.id)]
-                self.env.cr.execute(
-                    "UPDATE mail_notification SET mail_mail_id = %s "
-                    "WHERE mail_mail_id = %s AND res_partner_id = %s",
-                    (new_mail.id, mail.id, partner.id),
+            # One statement each for the whole batch: the moved recipients
+            # leave their original e-mail, their notifications follow them.
+            moves = SQL(", ").join(
+                SQL("(%s, %s, %s)", mail.id, partner.id, new_mail.id)
+                for (mail, partner), new_mail in zip(moved, new_mails, strict=True)
+            )
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM mail_mail_res_partner_rel rel "
+                    "USING (VALUES %s) AS moved (mail_id, partner_id, new_mail_id) "
+                    "WHERE rel.mail_mail_id = moved.mail_id "
+                    "AND rel.res_partner_id = moved.partner_id",
+                    moves,
                 )
+            )
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE mail_notification notif "
+                    "SET mail_mail_id = moved.new_mail_id "
+                    "FROM (VALUES %s) AS moved (mail_id, partner_id, new_mail_id) "
+                    "WHERE notif.mail_mail_id = moved.mail_id "
+                    "AND notif.res_partner_id = moved.partner_id",
+                    moves,
+                )
+            )
+            self.invalidate_recordset(["recipient_ids"])
             self.env["mail.notification"].invalidate_model(["mail_mail_id"])
         self.write({"autocomm_outcome": "pending"})
 

@@ -243,9 +243,13 @@ class IrActionsReport(models.Model):
             not call wkhtmltopdf (an extension produced the PDF itself).
         """
         collector = PdfCollector()
+        collecting = self.with_context(autocomm_pdf_collector=collector)
         try:
-            self.with_context(autocomm_pdf_collector=collector)._pre_render_qweb_pdf(
-                report, res_ids=list(res_ids)
+            # The report in the collecting environment too: Odoo prepares the
+            # HTML on the report record it is given (_get_report), and only
+            # there the bodies are told apart by record.
+            collecting._pre_render_qweb_pdf(
+                report.with_env(collecting.env), res_ids=list(res_ids)
             )
         except PdfJobsCollected:
             return collector

@@ -119,6 +119,25 @@ class TestPdfParallel(AutocommCase):
         # started at once by four workers overlap.
         self.assertGreaterEqual(self.max_running, 2)
 
+    def test_batch_html_rendered_once(self):
+        # The HTML of the whole batch is rendered in one QWeb call and split
+        # by invoice; it is not rendered again invoice by invoice.
+        report_class = type(self.env["ir.actions.report"])
+        original = report_class._prepare_html
+        rendered = []
+
+        def prepare_html(report, html, report_model=False):
+            prepared = original(report, html, report_model=report_model)
+            if report.env.context.get("autocomm_pdf_prerendered") is None:
+                rendered.append(sorted(prepared[1]))
+            return prepared
+
+        with patch.object(report_class, "_prepare_html", prepare_html):
+            self.run_cron_with_spy()
+        for invoice in self.invoices:
+            self.assert_sent_with_own_pdf(invoice)
+        self.assertEqual(rendered, [sorted(self.invoices.ids)])
+
     def test_failing_render_fails_only_that_invoice(self):
         failing = self.invoices[1]
         self.failing_ids = {failing.id}

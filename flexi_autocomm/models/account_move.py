@@ -572,28 +572,14 @@ class AccountMove(models.Model):
                 if not isinstance(vals, str)
             }
             errors.update(sender._autocomm_generate_documents(moves_data))
-            sent = moves.browse()
-            for move, move_data in moves_data.items():
-                if move in errors:
-                    continue
-                try:
-                    with self.env.cr.savepoint():
-                        sender._autocomm_post_message(move, move_data)
-                except psycopg2.extensions.TransactionRollbackError as error:
-                    # Not a failure of the document: another transaction
-                    # (a second worker, a user) updated the customer's partner
-                    # meanwhile. It stays queued for the next run.
-                    _logger.info("%s left queued: %s", move.name, error)
-                    self.env.ref("flexi_autocomm.ir_cron_autocomm_send")._trigger()
-                    continue
-                except Exception as error:  # noqa: BLE001 - recorded on the document
-                    _logger.exception("Automatic e-mail of %s not built", move.name)
-                    errors[move] = self.env._(
-                        "The e-mail could not be built: %(error)s", error=error
-                    )
-                    continue
-                sent |= move
-            sent.with_context(autocomm_engine=True).write(
+            sent = self._autocomm_post_messages(
+                sender,
+                {m: data for m, data in moves_data.items() if m not in errors},
+                errors,
+            )
+            # Not tracked: the chatter shows the e-mail itself now, and the
+            # outcome (Sent, Failed) when it is known.
+            sent.with_context(autocomm_engine=True, mail_notrack=True).write(
                 {"autocomm_state": "sending", "autocomm_error": False}
             )
             sent._autocomm_set_recipients(recipients)
@@ -602,6 +588,50 @@ class AccountMove(models.Model):
             )._autocomm_split_per_recipient()
             for move, error in errors.items():
                 move._autocomm_set_failed(error)
+
+    @api.model
+    def _autocomm_post_messages(self, sender, moves_data, errors):
+        """Post the e-mails of a batch in the chatter, under one savepoint;
+        when one fails, post them one by one so that it fails alone.
+
+        :param errors: ``{move: error text}``, completed with the documents
+            whose e-mail could not be built
+        :return: the documents whose e-mail is in the mail queue
+        """
+        moves = self.browse(move.id for move in moves_data)
+        # Odoo gives each document its portal link while it builds the
+        # e-mail: a write that re-checks the balance of the entry, one query
+        # per document for nothing (no line changes).
+        for move in moves.filtered(lambda m: not m.access_token):
+            move.with_context(check_move_validity=False)._portal_ensure_token()
+        try:
+            with self.env.cr.savepoint():
+                for move, move_data in moves_data.items():
+                    sender._autocomm_post_message(move, move_data)
+        except Exception as error:  # noqa: BLE001 - retried document by document
+            _logger.info("Batch not posted at once (%s), posting one by one", error)
+        else:
+            return moves
+        posted = self.browse()
+        for move, move_data in moves_data.items():
+            try:
+                with self.env.cr.savepoint():
+                    sender._autocomm_post_message(move, move_data)
+            except psycopg2.extensions.TransactionRollbackError as error:
+                # Not a failure of the document: another transaction
+                # (a second worker, a user) updated the customer's partner
+                # meanwhile. It stays queued for the next run.
+                _logger.info("%s left queued: %s", move.name, error)
+                self.env.ref("flexi_autocomm.ir_cron_autocomm_send")._trigger()
+                continue
+            except Exception as error:  # noqa: BLE001 - recorded on the document
+                _logger.exception("Automatic e-mail of %s not built", move.name)
+                errors[move] = self.env._(
+                    "The e-mail could not be built: %(error)s", error=error
+                )
+                continue
+            posted |= move
+        return posted
 
     def _autocomm_set_recipients(self, recipients):
         """Record who each document is sent to, in one statement for the batch
@@ -694,6 +724,17 @@ class AccountMove(models.Model):
                     m.autocomm_move_id in delivered and m.autocomm_outcome == "sent"
                 )
             ).unlink()
+
+    def _message_compute_author(self, author_id=None, email_from=None, raise_on_email=True):
+        # account.move.send passes the sender's address but not the author,
+        # whom Odoo then looks up by that address (three queries, and maybe
+        # another partner with the same address): ours is known.
+        author = self.env.context.get("autocomm_author")
+        if author_id is None and author and email_from == author[1]:
+            author_id = author[0]
+        return super()._message_compute_author(
+            author_id=author_id, email_from=email_from, raise_on_email=raise_on_email
+        )
 
     # ------------------------------------------------------------------
     # Notifications: only the recipients of SPEC 3.2

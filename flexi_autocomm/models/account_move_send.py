@@ -78,14 +78,30 @@ class AccountMoveSend(models.AbstractModel):
         e-mail address, while ours go to the flagged contacts.
         """
         values = move_data["autocomm_values"]
-        self.with_context(autocomm_move_id=move.id)._send_mail(
-            move.with_context(autocomm_move_id=move.id),
+        context = {
+            "autocomm_move_id": move.id,
+            "autocomm_author": (values["author_partner_id"], values["email_from"]),
+        }
+        self.with_context(**context)._send_mail(
+            move.with_context(**context),
             move_data["mail_template"],
-            subtype_id=self.env.ref("mail.mt_comment").id,
+            # Cached, unlike env.ref (which checks that the record exists).
+            subtype_id=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment"),
             model_description=values["model_description"],
             email_from=values["email_from"],
             **self._get_mail_params(move, move_data),
         )
+
+    @api.model
+    def _link_invoice_documents(self, invoices_data):
+        # Odoo writes the PDF on each invoice, twice: each write re-checks
+        # the balance of the entry (a query) although no line changes.
+        if self.env.context.get("autocomm_sending"):
+            invoices_data = {
+                invoice.with_context(check_move_validity=False): invoice_data
+                for invoice, invoice_data in invoices_data.items()
+            }
+        return super()._link_invoice_documents(invoices_data)
 
     # ------------------------------------------------------------------
     # PDFs rendered side by side (automatic sending only)

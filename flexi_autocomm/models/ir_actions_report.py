@@ -92,6 +92,8 @@ class PdfCollector:
     run_kwargs: dict = None
     # Binary, options and header/footer files, shared by the batch's processes.
     command_prefix: list = None
+    # The paper format the layout asks for at each body: {report xml id: format}
+    paperformats: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -432,6 +434,16 @@ class IrActionsReport(models.Model):
         if prerendered and report_ref == prerendered.report.report_name:
             return prerendered.report.with_env(self.env).sudo()
         return super()._get_report(report_ref)
+
+    def get_paperformat_by_xmlid(self, xml_id):
+        # Odoo's layout asks for the report's paper format at each invoice of
+        # a batch, a query each time (env.ref checks that the report exists).
+        collector = self.env.context.get("autocomm_pdf_collector")
+        if collector is None or not xml_id:
+            return super().get_paperformat_by_xmlid(xml_id)
+        if xml_id not in collector.paperformats:
+            collector.paperformats[xml_id] = super().get_paperformat_by_xmlid(xml_id)
+        return collector.paperformats[xml_id]
 
     @api.model
     def _render_qweb_html(self, report_ref, docids, data=None):

@@ -1,6 +1,7 @@
 import logging
 import re
 import smtplib
+from contextlib import contextmanager
 
 import psycopg2
 
@@ -183,6 +184,8 @@ class MailMail(models.Model):
         between leaves a claim whose worker is gone: see
         :meth:`_autocomm_recover_interrupted`.
         """
+        # Each step below is a transaction of its own (see _autocomm_step).
+        self.env["account.move"]._autocomm_commit()
         mails = (
             self.sudo()
             .with_context(autocomm_dispatching=True)
@@ -198,7 +201,9 @@ class MailMail(models.Model):
             )
         )
         # Read now: another worker may delete these e-mails once they are sent.
-        moves = mails.autocomm_move_id
+        # A fresh recordset: the commits below clear the cache that the
+        # related recordset would prefetch from (one query per document).
+        moves = self.env["account.move"].browse(mails.autocomm_move_id.ids)
         for (
             server_id,
             alias_domain_id,
@@ -252,12 +257,36 @@ class MailMail(models.Model):
             _logger.info("Documents left to the next run (another worker): %s", error)
             self.env.ref("flexi_autocomm.ir_cron_autocomm_send")._trigger()
 
+    @contextmanager
+    def _autocomm_step(self, flush=True):
+        """A step of the dispatcher that is undone when it fails.
+
+        The dispatcher commits before and after each step (the claim of an
+        e-mail, the lock of its document, the SMTP conversation), so a step
+        is the whole of its transaction: when it fails, the transaction is
+        rolled back, which costs nothing where a savepoint would cost two
+        queries per step and e-mail. Tests never commit: there a savepoint
+        stands in for the transaction.
+        """
+        if not self.env["account.move"]._autocomm_can_commit():
+            with self.env.cr.savepoint(flush=flush):
+                yield
+            return
+        try:
+            yield
+            if flush:
+                # Inside the step: a failure to write is the step's failure.
+                self.env.flush_all()
+        except Exception:
+            self.env.cr.rollback()  # pylint: disable=invalid-commit
+            raise
+
     def _autocomm_claim(self):
         """Record, and commit, that this worker is about to send the e-mail."""
         self.ensure_one()
         self.flush_recordset()
         try:
-            with self.env.cr.savepoint(flush=False):
+            with self._autocomm_step(flush=False):
                 self.env.cr.execute(
                     "UPDATE mail_mail SET autocomm_dispatch_pid = pg_backend_pid(), "
                     "autocomm_dispatch_date = now() AT TIME ZONE 'UTC', "
@@ -280,25 +309,25 @@ class MailMail(models.Model):
     def _autocomm_send_claimed(self, smtp_session, alias_domain_id, mail_server):
         """Send a claimed e-mail; its outcome is written by the post-processing."""
         self.ensure_one()
-        move = self.autocomm_move_id
+        move_id = self.autocomm_move_id.id
         try:
             # Lock the document before the SMTP conversation: a concurrent
-            # edit then fails here, harmlessly, and not after the server has
-            # accepted the message.
-            with self.env.cr.savepoint(flush=False):
+            # edit then waits, or is skipped here, harmlessly, and does not
+            # fail the outcome after the server has accepted the message.
+            with self._autocomm_step(flush=False):
                 self.env.cr.execute(
-                    "SELECT id FROM account_move WHERE id = %s FOR UPDATE NOWAIT",
-                    (move.id,),
+                    "SELECT id FROM account_move WHERE id = %s FOR UPDATE SKIP LOCKED",
+                    (move_id,),
                 )
-        except (
-            psycopg2.errors.LockNotAvailable,
-            psycopg2.extensions.TransactionRollbackError,
-        ):
+                locked = bool(self.env.cr.fetchone())
+        except psycopg2.extensions.TransactionRollbackError:
+            locked = False
+        if not locked:
             # Nothing was sent: another worker or a user holds the document.
             self._autocomm_release(self.autocomm_outcome)
             return
         try:
-            with self.env.cr.savepoint():
+            with self._autocomm_step():
                 self._send(
                     smtp_session=smtp_session,
                     alias_domain_id=alias_domain_id,

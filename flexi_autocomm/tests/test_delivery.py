@@ -119,6 +119,32 @@ class TestDelivery(AutocommCase):
         self.assertIn("template exploded", first.autocomm_error)
         self.assertEqual(second.autocomm_state, "sent")
 
+    def test_failure_in_batch_posting_posts_the_others_once(self):
+        # The batch is posted under one savepoint: when its second document
+        # fails, the first one's message and e-mails are rolled back with it
+        # and built again on their own, exactly once.
+        first = self.create_invoice()
+        second = self.create_invoice()
+        original = type(self.env["account.move.send"])._autocomm_post_message
+
+        def post_message(self_, move, move_data):
+            if move == second:
+                raise ValueError("template exploded")
+            return original(self_, move, move_data)
+
+        with patch.object(
+            type(self.env["account.move.send"]), "_autocomm_post_message", post_message
+        ):
+            self.run_autocomm_cron()
+        self.assertEqual(second.autocomm_state, "failed")
+        self.assertIn("template exploded", second.autocomm_error)
+        self.assertEqual(first.autocomm_state, "sent", first.autocomm_error)
+        self.assertEqual(
+            len(first.message_ids.filtered(lambda m: m.message_type == "comment")), 1
+        )
+        self.assertEqual(len(self.smtp.delivered_to(self.contact_billing.email)), 1)
+        self.assertEqual(len(self.smtp.messages), 2)
+
     def test_interrupted_sending_is_marked_unknown_not_resent(self):
         invoice = self.create_invoice()
         # A worker claims an e-mail, hands it to the server, then dies before

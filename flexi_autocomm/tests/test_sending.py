@@ -271,6 +271,30 @@ class TestContent(AutocommCase):
             set(message.notification_ids.mapped("notification_status")), {"sent"}
         )
 
+    def test_chatter_tracks_outcome_not_transient_state(self):
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        changes = (
+            invoice.message_ids.tracking_value_ids.filtered(
+                lambda t: t.field_id.name == "autocomm_state"
+            )
+            .sorted("id")
+            .mapped(lambda t: (t.old_value_char, t.new_value_char))
+        )
+        # The e-mail itself is in the chatter; "Sending" would only repeat it.
+        self.assertEqual(changes, [("Sending", "Sent")])
+
+    def test_author_is_responsible_user_even_when_address_shared(self):
+        # Another partner with the salesperson's address must not become the
+        # author (Odoo would look the author up by the sender's address).
+        self.env["res.partner"].create(
+            {"name": "Namesake", "email": self.salesperson.partner_id.email}
+        )
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        message = invoice.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertEqual(message.author_id, self.salesperson.partner_id)
+
     def test_broken_placeholder_refused_at_save(self):
         self.create_invoice()
         with self.assertRaises(Exception) as caught:

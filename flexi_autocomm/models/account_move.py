@@ -725,7 +725,9 @@ class AccountMove(models.Model):
                 )
             ).unlink()
 
-    def _message_compute_author(self, author_id=None, email_from=None, raise_on_email=True):
+    def _message_compute_author(
+        self, author_id=None, email_from=None, raise_on_email=True
+    ):
         # account.move.send passes the sender's address but not the author,
         # whom Odoo then looks up by that address (three queries, and maybe
         # another partner with the same address): ours is known.

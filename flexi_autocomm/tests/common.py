@@ -29,9 +29,27 @@ from unittest.mock import patch
 from aiosmtpd.controller import Controller
 
 from odoo import Command
+from odoo.tests import new_test_user
 from odoo.tools import config
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+def create_office_users(env, company, prefix):
+    """A billing user, an accounting manager and a plain internal user of
+    ``company``, for the access-rights tests.
+
+    :return: ``(billing user, accounting manager, internal user)``
+    """
+    common = {"company_id": company.id, "company_ids": company.ids}
+    return tuple(
+        new_test_user(env, login=f"{prefix}_{role}", groups=groups, **common)
+        for role, groups in (
+            ("billing", "account.group_account_invoice"),
+            ("manager", "account.group_account_manager"),
+            ("internal", "base.group_user"),
+        )
+    )
 
 
 def free_port():

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from .common import create_office_users
 from .test_contract import ContractCase
 
 
@@ -13,21 +14,8 @@ class TestContractAccessRights(ContractCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        common = {"company_id": cls.company.id, "company_ids": cls.company.ids}
-        cls.billing_user = new_test_user(
-            cls.env,
-            login="contract_billing",
-            groups="account.group_account_invoice",
-            **common,
-        )
-        cls.manager = new_test_user(
-            cls.env,
-            login="contract_manager",
-            groups="account.group_account_manager",
-            **common,
-        )
-        cls.internal_user = new_test_user(
-            cls.env, login="contract_internal", groups="base.group_user", **common
+        cls.billing_user, cls.manager, cls.internal_user = create_office_users(
+            cls.env, cls.company, "contract"
         )
 
     def test_billing_user_manages_contracts(self):

@@ -1,9 +1,9 @@
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
-from .common import AutocommCase
+from .common import AutocommCase, create_office_users
 
 ACCESS_LOGGERS = ("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
 
@@ -15,28 +15,16 @@ class SecurityCase(AutocommCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        common = {"company_id": cls.company.id, "company_ids": cls.company.ids}
-        cls.billing_user = new_test_user(
-            cls.env,
-            login="sec_billing",
-            groups="account.group_account_invoice",
-            **common,
-        )
-        cls.manager = new_test_user(
-            cls.env,
-            login="sec_manager",
-            groups="account.group_account_manager",
-            **common,
-        )
-        cls.internal_user = new_test_user(
-            cls.env, login="sec_internal", groups="base.group_user", **common
+        cls.billing_user, cls.manager, cls.internal_user = create_office_users(
+            cls.env, cls.company, "sec"
         )
         cls.portal_user = cls.env["res.users"].create(
             {
                 "login": "sec_portal",
                 "partner_id": cls.contact_billing.id,
                 "groups_id": [Command.set(cls.env.ref("base.group_portal").ids)],
-                **common,
+                "company_id": cls.company.id,
+                "company_ids": [Command.set(cls.company.ids)],
             }
         )
         cls.company.autocomm_bcc_email = "archive@our.example.com"

@@ -101,20 +101,24 @@ class TestDelivery(AutocommCase):
         self.assertEqual(invoice.autocomm_state, "failed")
         self.assertIn("451", invoice.autocomm_error)
 
-    def test_failure_of_one_document_does_not_stop_batch(self):
-        first = self.create_invoice()
-        second = self.create_invoice()
-        original = type(self.env["account.move.send"])._autocomm_post_message
+    def run_cron_failing_post(self, failing):
+        """Run the scheduled action with the e-mail of ``failing`` failing to
+        be built."""
+        sender_class = type(self.env["account.move.send"])
+        original = sender_class._autocomm_post_message
 
         def post_message(self_, move, move_data):
-            if move == first:
+            if move == failing:
                 raise ValueError("template exploded")
             return original(self_, move, move_data)
 
-        with patch.object(
-            type(self.env["account.move.send"]), "_autocomm_post_message", post_message
-        ):
+        with patch.object(sender_class, "_autocomm_post_message", post_message):
             self.run_autocomm_cron()
+
+    def test_failure_of_one_document_does_not_stop_batch(self):
+        first = self.create_invoice()
+        second = self.create_invoice()
+        self.run_cron_failing_post(first)
         self.assertEqual(first.autocomm_state, "failed")
         self.assertIn("template exploded", first.autocomm_error)
         self.assertEqual(second.autocomm_state, "sent")
@@ -125,17 +129,7 @@ class TestDelivery(AutocommCase):
         # and built again on their own, exactly once.
         first = self.create_invoice()
         second = self.create_invoice()
-        original = type(self.env["account.move.send"])._autocomm_post_message
-
-        def post_message(self_, move, move_data):
-            if move == second:
-                raise ValueError("template exploded")
-            return original(self_, move, move_data)
-
-        with patch.object(
-            type(self.env["account.move.send"]), "_autocomm_post_message", post_message
-        ):
-            self.run_autocomm_cron()
+        self.run_cron_failing_post(second)
         self.assertEqual(second.autocomm_state, "failed")
         self.assertIn("template exploded", second.autocomm_error)
         self.assertEqual(first.autocomm_state, "sent", first.autocomm_error)

@@ -1,6 +1,7 @@
 import gc
 import logging
 import threading
+from contextlib import contextmanager
 
 import psycopg2
 from markupsafe import Markup
@@ -374,7 +375,7 @@ class AccountMove(models.Model):
         self.env.flush_all()
         queue = self.sudo()._search(self._autocomm_queue_domain())
         try:
-            with self.env.cr.savepoint(flush=False):
+            with self._autocomm_step(flush=False):
                 self.env.cr.execute(
                     SQL(
                         """
@@ -415,6 +416,32 @@ class AccountMove(models.Model):
         """
         if self._autocomm_can_commit():
             self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    @contextmanager
+    def _autocomm_step(self, flush=True):
+        """A step of the scheduled action that is undone when it fails.
+
+        The scheduled action commits before and after each step (the claim
+        of a batch; in the dispatch, the claim of an e-mail, the lock of its
+        document, the SMTP conversation), so a step is the whole of its
+        transaction: when it fails, the transaction is
+        rolled back, which costs nothing where a savepoint would cost two
+        queries per step and e-mail. Tests never commit: there a savepoint
+        stands in for the transaction.
+        """
+        if not self._autocomm_can_commit():
+            with self.env.cr.savepoint(flush=flush):
+                yield
+            return
+        try:
+            yield
+            if flush:
+                # Inside the step: a failure to write is the step's failure.
+                self.env.flush_all()
+        except Exception:
+            self.env.cr.rollback()  # pylint: disable=invalid-commit
+            raise
 
     # ------------------------------------------------------------------
     # Building the e-mails

@@ -1,7 +1,6 @@
 import logging
 import re
 import smtplib
-from contextlib import contextmanager
 
 import psycopg2
 
@@ -184,7 +183,7 @@ class MailMail(models.Model):
         between leaves a claim whose worker is gone: see
         :meth:`_autocomm_recover_interrupted`.
         """
-        # Each step below is a transaction of its own (see _autocomm_step).
+        # Each step below is a transaction of its own (see account.move._autocomm_step).
         self.env["account.move"]._autocomm_commit()
         mails = (
             self.sudo()
@@ -257,36 +256,12 @@ class MailMail(models.Model):
             _logger.info("Documents left to the next run (another worker): %s", error)
             self.env.ref("flexi_autocomm.ir_cron_autocomm_send")._trigger()
 
-    @contextmanager
-    def _autocomm_step(self, flush=True):
-        """A step of the dispatcher that is undone when it fails.
-
-        The dispatcher commits before and after each step (the claim of an
-        e-mail, the lock of its document, the SMTP conversation), so a step
-        is the whole of its transaction: when it fails, the transaction is
-        rolled back, which costs nothing where a savepoint would cost two
-        queries per step and e-mail. Tests never commit: there a savepoint
-        stands in for the transaction.
-        """
-        if not self.env["account.move"]._autocomm_can_commit():
-            with self.env.cr.savepoint(flush=flush):
-                yield
-            return
-        try:
-            yield
-            if flush:
-                # Inside the step: a failure to write is the step's failure.
-                self.env.flush_all()
-        except Exception:
-            self.env.cr.rollback()  # pylint: disable=invalid-commit
-            raise
-
     def _autocomm_claim(self):
         """Record, and commit, that this worker is about to send the e-mail."""
         self.ensure_one()
         self.flush_recordset()
         try:
-            with self._autocomm_step(flush=False):
+            with self.env["account.move"]._autocomm_step(flush=False):
                 self.env.cr.execute(
                     "UPDATE mail_mail SET autocomm_dispatch_pid = pg_backend_pid(), "
                     "autocomm_dispatch_date = now() AT TIME ZONE 'UTC', "
@@ -314,7 +289,7 @@ class MailMail(models.Model):
             # Lock the document before the SMTP conversation: a concurrent
             # edit then waits, or is skipped here, harmlessly, and does not
             # fail the outcome after the server has accepted the message.
-            with self._autocomm_step(flush=False):
+            with self.env["account.move"]._autocomm_step(flush=False):
                 self.env.cr.execute(
                     "SELECT id FROM account_move WHERE id = %s FOR UPDATE SKIP LOCKED",
                     (move_id,),
@@ -327,7 +302,7 @@ class MailMail(models.Model):
             self._autocomm_release(self.autocomm_outcome)
             return
         try:
-            with self._autocomm_step():
+            with self.env["account.move"]._autocomm_step():
                 self._send(
                     smtp_session=smtp_session,
                     alias_domain_id=alias_domain_id,

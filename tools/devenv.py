@@ -8,15 +8,16 @@ before anything else runs.
 Subcommands
 -----------
 ``run``
-    Serve Odoo with ``flexi_autocomm`` and its demo data on http://localhost:8069
-    (database ``flexi_autocomm_demo``, created on the first run, updated on the
-    next ones). Scheduled actions run (one cron thread) and every e-mail goes to a
-    local SMTP sink that stores it in ``.dev/mailbox/`` (a Maildir). Ctrl-C stops
-    Odoo, the SMTP sink and the PostgreSQL cluster started for it.
+    Serve Odoo with the repository's addons and their demo data on
+    http://localhost:8069 (database ``flexi_autocomm_demo``, created on the
+    first run, updated on the next ones). Scheduled actions run (one cron
+    thread) and every e-mail goes to a local SMTP sink that stores it in
+    ``.dev/mailbox/`` (a Maildir). Ctrl-C stops Odoo, the SMTP sink and the
+    PostgreSQL cluster started for it (never a server it did not start).
 ``test``
-    Install ``flexi_autocomm`` with demo data in a fresh database, run the linters
-    (``ruff check``, ``ruff format --check``, pylint with the OCA checks of
-    pylint-odoo) and then the test suite with pytest-odoo and coverage, its
+    Install the repository's addons with demo data in a fresh database, run the
+    linters (``ruff check``, ``ruff format --check``, pylint with the OCA checks
+    of pylint-odoo) and then the test suite with pytest-odoo and coverage, its
     ``HttpCase`` browser tours included (``--odoo-http``; headless Chromium,
     installed with apt-get when no Chrome or Chromium is found). The system
     tests of ``flexi_autocomm/tests/system/`` (real Odoo cron workers, SMTP
@@ -31,9 +32,15 @@ Subcommands
 
 How it works
 ------------
-1. Odoo 18.0 must be importable by the Python running this script: if it is not,
-   the script stops at once and says where to get it. Odoo is never installed
-   from here.
+1. Odoo 18.0: when the Python running this script cannot import it, Odoo 18.0
+   is installed into a virtual environment ``.dev/venv`` from ``ODOO_SRC`` (a
+   source tree, an archive or a git URL; by default Odoo's official 18.0
+   branch), and the script runs again with that environment's Python; later
+   runs reuse it while ``ODOO_SRC`` is unchanged (see ``tools/bootstrap.py``).
+   The system packages needed on the way (a C compiler and PostgreSQL's client
+   headers for psycopg2, the PostgreSQL server, wkhtmltopdf, Chromium) are
+   installed with apt-get when missing and running as root; otherwise the
+   script says exactly which to install.
 2. The dev tools listed in ``requirements-dev.txt`` are installed with pip when
    one is missing or too old (checked with ``importlib.metadata``, so it costs
    nothing when they are present).
@@ -63,6 +70,11 @@ How it works
 
 Environment variables
 ---------------------
+``ODOO_SRC``
+    Where to install Odoo 18.0 from when the Python has none (see step 1).
+``ADDONS``
+    Comma-separated addons of the repository to install, lint and test
+    (default: all of them).
 ``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGPASSWORD``
     An existing PostgreSQL server to use instead of the throwaway cluster.
 ``DEVENV_OWN_PG``
@@ -100,7 +112,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-ADDON = "flexi_autocomm"
+import bootstrap  # tools/bootstrap.py, beside this script
+
+ADDON = "flexi_autocomm"  # the main addon: names the demo database and temp dirs
 ROOT = Path(__file__).resolve().parent.parent
 DEV_DIR = ROOT / ".dev"
 ODOO_CONF = DEV_DIR / "odoo.conf"
@@ -118,22 +132,6 @@ MAIL_SERVER_NAME = "Local SMTP sink (make run)"
 DEFAULT_HTTP_PORT = 8069
 # What Odoo's browser tours look for (odoo.tests.common._find_executable).
 BROWSERS = ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable")
-
-ODOO_REQUIRED_MESSAGE = """\
-Odoo 18.0 is required: {python} cannot use it ({reason}).
-
-Install Odoo 18.0 from Odoo's official sources
-(https://www.odoo.com/documentation/18.0/administration/on_premise/source.html):
-
-    git clone --branch 18.0 --depth 1 https://github.com/odoo/odoo
-    cd odoo
-    {python} -m pip install -r requirements.txt
-    {python} -m pip install -e .
-
-or use the official nightly packages: https://nightly.odoo.com/18.0/nightly/
-Then run make again, or point it at a Python that has Odoo 18.0:
-    make test PYTHON=/path/to/python3
-"""
 
 # "2026-01-31 12:00:00,123 4242 ERROR dbname odoo.modules.loading: ..."
 ODOO_LOG_ERROR = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ")
@@ -157,18 +155,32 @@ def log(message: str) -> None:
 # --------------------------------------------------------------------------- #
 
 
-def check_odoo() -> None:
-    """Stop at once, with instructions, unless this Python imports Odoo 18.0."""
+def odoo_problem() -> str | None:
+    """Say why this Python cannot run Odoo 18.0; None when it can."""
     try:
         import odoo.release
     except Exception as exc:  # ImportError, or Odoo's own Python version check
-        reason = f"import odoo failed: {exc}"
-    else:
-        version = odoo.release.version_info
-        if version[0] == 18:
-            return
-        reason = f"it imports Odoo {odoo.release.version}"
-    sys.exit(ODOO_REQUIRED_MESSAGE.format(python=sys.executable, reason=reason))
+        return f"{sys.executable} cannot import odoo ({exc})"
+    if odoo.release.version_info[0] != 18:
+        return f"{sys.executable} imports Odoo {odoo.release.version}, not 18.0"
+    return None
+
+
+def ensure_odoo(argv: list[str]) -> None:
+    """Go on with this Python if it runs Odoo 18.0; else re-run this script
+    with the Python of ``.dev/venv``, where Odoo is installed from ODOO_SRC."""
+    problem = odoo_problem()
+    if problem is None:
+        return
+    if os.environ.get(bootstrap.IN_VENV_VARIABLE):
+        sys.exit(f"devenv: error: {problem}, even in {bootstrap.VENV_DIR}")
+    try:
+        python = bootstrap.ensure_odoo_venv(sys.executable, problem)
+    except bootstrap.BootstrapError as exc:
+        sys.exit(f"devenv: error: {exc}")
+    os.environ[bootstrap.IN_VENV_VARIABLE] = "1"
+    script = str(Path(__file__).resolve())
+    os.execv(python, [str(python), script, *argv])
 
 
 def _unmet_requirements(path: Path) -> list[str]:
@@ -219,22 +231,38 @@ def ensure_dev_tools() -> None:
 
 def ensure_browser() -> None:
     """Install Debian's Chromium for the browser tours when Odoo finds none."""
-    if any(shutil.which(name) for name in BROWSERS):
-        return
-    apt_get = shutil.which("apt-get")
-    if not apt_get or os.geteuid() != 0:
+    found = any(shutil.which(name) for name in BROWSERS)
+    bootstrap.ensure_system_packages(
+        [bootstrap.SystemNeed("chromium", "headless browser of the tours", found)]
+    )
+
+
+def repository_addons() -> list[str]:
+    """Return the addons that ``run`` and ``test`` install, lint and test.
+
+    Every installable addon folder of the repository root, or the ones named in
+    ``ADDONS`` (comma-separated; ``make test ADDONS=account_edi_isdoc``).
+    """
+    found = sorted(
+        manifest.parent.name
+        for manifest in ROOT.glob("*/__manifest__.py")
+        if _is_installable(manifest)
+    )
+    wanted = [name for name in os.environ.get("ADDONS", "").split(",") if name]
+    unknown = sorted(set(wanted) - set(found))
+    if unknown:
         raise DevEnvError(
-            "the browser tours need Chromium or Google Chrome and none was found "
-            f"({', '.join(BROWSERS)}): install one (Debian: apt-get install chromium)"
+            f"ADDONS names {', '.join(unknown)}, which is not an addon of "
+            f"{ROOT} ({', '.join(found)})"
         )
-    log("installing Chromium for the browser tours (apt-get install chromium)")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in (
-        [apt_get, "update", "-q"],
-        [apt_get, "install", "-y", "-q", "--no-install-recommends", "chromium"],
-    ):
-        if subprocess.run(command, env=env, check=False).returncode:
-            raise DevEnvError(f"could not install Chromium: {shlex.join(command)}")
+    return wanted or found
+
+
+def _is_installable(manifest: Path) -> bool:
+    import ast
+
+    values = ast.literal_eval(manifest.read_text())
+    return values.get("installable", True)
 
 
 def odoo_addons_paths() -> list[Path]:
@@ -497,12 +525,22 @@ class PgServer:
         self.query(statement.format(sql.Identifier(dbname)))
 
 
+PG_VARIABLES = ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD")
+
+
 def existing_server() -> PgServer | None:
-    """Return the server that the PG* variables designate, if Odoo can use it."""
+    """Return the server that the PG* variables (or libpq's defaults, the
+    local socket) designate, if Odoo can use it."""
     import psycopg2
 
     if os.environ.get("DEVENV_OWN_PG") == "1":
         return None
+    given = [name for name in PG_VARIABLES if os.environ.get(name)]
+    where = (
+        f"the PostgreSQL server of {', '.join(given)}"
+        if given
+        else "a PostgreSQL server on libpq's defaults (no PG* variable set)"
+    )
     env_port = os.environ.get("PGPORT")
     server = PgServer(
         host=os.environ.get("PGHOST"),
@@ -517,21 +555,26 @@ def existing_server() -> PgServer | None:
         )
     except psycopg2.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
-        log(f"no usable PostgreSQL server with the PG* variables ({reason})")
+        if given:
+            log(f"{where} does not answer ({reason})")
+        else:
+            log(
+                "no PostgreSQL server answers on libpq's defaults (no PG* variable set)"
+            )
         return None
     user, can_create_db = rows[0]
     if user == "postgres":
-        log("the PostgreSQL server answers as role 'postgres', which Odoo refuses")
+        log(f"{where} answers as role 'postgres', which Odoo refuses")
         return None
     if not can_create_db:
-        log(f"the PostgreSQL role {user!r} may not create databases")
+        log(f"{where}: role {user!r} may not create databases")
         return None
     server.user = user
-    log(f"using the PostgreSQL server of the PG* variables, as role {user!r}")
+    log(f"using {where}, as role {user!r}")
     return server
 
 
-def postgres_bindir() -> Path:
+def postgres_bindir() -> Path | None:
     """Find the directory holding ``initdb`` and ``postgres``."""
     candidates = []
     pg_config = shutil.which("pg_config")
@@ -555,18 +598,30 @@ def postgres_bindir() -> Path:
         bindir = Path(candidate)
         if (bindir / "postgres").is_file() and (bindir / "initdb").is_file():
             return bindir
-    raise DevEnvError(
-        "no PostgreSQL server answers and no PostgreSQL server binaries were found "
-        "(initdb, postgres): install them (Debian: apt-get install postgresql) or "
-        "point PGHOST/PGPORT/PGUSER/PGPASSWORD at a server"
-    )
+    return None
+
+
+def ensure_postgres_bindir() -> Path:
+    """Find PostgreSQL's server binaries, installed with apt-get if missing."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        purpose = (
+            "PostgreSQL server binaries (initdb, postgres) for a throwaway "
+            "cluster; or point PGHOST/PGPORT/PGUSER/PGPASSWORD at a server"
+        )
+        need = bootstrap.SystemNeed("postgresql", purpose, present=False)
+        bootstrap.ensure_system_packages([need])
+        bindir = postgres_bindir()
+    if bindir is None:
+        raise DevEnvError("PostgreSQL's initdb and postgres are still not found")
+    return bindir
 
 
 class LocalCluster:
     """A throwaway PostgreSQL cluster of this repository, started on demand."""
 
     def __init__(self) -> None:
-        self.bindir = postgres_bindir()
+        self.bindir = ensure_postgres_bindir()
         self.run_as = self._system_user() if os.geteuid() == 0 else {}
         self.base = self._base_dir()
         self.data_dir = self.base / "pgdata"
@@ -847,6 +902,7 @@ class DevEnv(contextlib.ExitStack):
         self.processes = processes
         self.server: PgServer | None = None
         self.sink: SmtpSink | None = None
+        self.stops_postgres = False  # this run started or adopted the server
 
     def __exit__(self, *exc_info) -> bool:
         Processes.ignore_signals()  # the clean-up must complete
@@ -860,6 +916,7 @@ class DevEnv(contextlib.ExitStack):
             cluster = LocalCluster()
             self.callback(cluster.stop)
             self.server = cluster.start()
+            self.stops_postgres = bool(cluster.process or cluster.adopted_pid)
         self.sink = SmtpSink()
         self.callback(self.sink.stop)
         self.sink.start()
@@ -867,8 +924,8 @@ class DevEnv(contextlib.ExitStack):
         write_odoo_conf(self.server, self.sink.port)
         return self
 
-    def install(self, dbname: str) -> bool:
-        """Install the addon with demo data; False if anything went wrong."""
+    def install(self, dbname: str, addons: list[str]) -> bool:
+        """Install ``addons`` with demo data; False if anything went wrong."""
         errors = []
 
         def on_line(line: str) -> None:
@@ -877,25 +934,38 @@ class DevEnv(contextlib.ExitStack):
             if ODOO_LOG_ERROR.match(line):
                 errors.append(line)
 
-        log(f"installing {ADDON} in database {dbname} (Odoo's warnings follow)")
+        names = ", ".join(addons)
+        log(f"installing {names} in database {dbname} (Odoo's warnings follow)")
         started = time.monotonic()
         command = odoo_command(
-            "-d", dbname, "-i", ADDON, "--stop-after-init", "--log-level=warn"
+            "-d",
+            dbname,
+            "-i",
+            ",".join(addons),
+            "--stop-after-init",
+            "--log-level=warn",
         )
         status = self.processes.run(command, env=child_env(), on_line=on_line)
-        state = self.server.module_state(dbname, ADDON)
+        states = {addon: self.server.module_state(dbname, addon) for addon in addons}
         elapsed = time.monotonic() - started
-        if status or errors or not state or state[0] != "installed":
+        not_installed = [
+            f"{addon}: {state and state[0]}"
+            for addon, state in states.items()
+            if not state or state[0] != "installed"
+        ]
+        if status or errors or not_installed:
             log(
-                f"installing {ADDON} FAILED in {elapsed:.0f} s (exit status "
-                f"{status}, {len(errors)} ERROR/CRITICAL lines, module state "
-                f"{state and state[0]})"
+                f"installing {names} FAILED in {elapsed:.0f} s (exit status "
+                f"{status}, {len(errors)} ERROR/CRITICAL lines"
+                + "".join(f", {line}" for line in not_installed)
+                + ")"
             )
             return False
-        if not state[1]:
-            log(f"{ADDON} was installed without its demo data in {dbname}")
+        without_demo = [addon for addon, state in states.items() if not state[1]]
+        if without_demo:
+            log(f"{', '.join(without_demo)} installed without demo data in {dbname}")
             return False
-        log(f"{ADDON} installed with demo data in {elapsed:.0f} s")
+        log(f"{names} installed with demo data in {elapsed:.0f} s")
         return True
 
     def configure_database(self, dbname: str, *args: str) -> bool:
@@ -958,11 +1028,17 @@ def run_command(args: argparse.Namespace, processes: Processes) -> int:
     if not port_is_free(http_port):
         raise DevEnvError(f"port {http_port} is in use: stop that server or set PORT")
     base_url = f"http://localhost:{http_port}"
+    addons = repository_addons()
+    bootstrap.ensure_wkhtmltopdf()
     with DevEnv(processes).start() as devenv:
-        state = devenv.server.module_state(DEMO_DB, ADDON)
-        fresh = not state or state[0] != "installed"
-        if fresh and not devenv.install(DEMO_DB):
-            raise DevEnvError(f"could not install {ADDON} in {DEMO_DB}")
+        missing = [
+            addon
+            for addon in addons
+            if (devenv.server.module_state(DEMO_DB, addon) or ("",))[0] != "installed"
+        ]
+        fresh = missing == addons
+        if missing and not devenv.install(DEMO_DB, missing):
+            raise DevEnvError(f"could not install {', '.join(missing)} in {DEMO_DB}")
         configured = devenv.configure_database(
             DEMO_DB,
             f"--base-url={base_url}",
@@ -971,12 +1047,15 @@ def run_command(args: argparse.Namespace, processes: Processes) -> int:
         )
         if not configured:
             raise DevEnvError(f"could not configure database {DEMO_DB}")
+        stopped = "Odoo, the SMTP sink and PostgreSQL"
+        if not devenv.stops_postgres:  # a server this run did not start
+            stopped = "Odoo and the SMTP sink (PostgreSQL keeps running)"
         banner = (
             f"\n    Odoo:    {base_url}   (login admin, password admin)"
             f"\n    Mailbox: {MAILBOX_DIR}/new/   (every e-mail Odoo sends)"
-            "\n    Ctrl-C stops Odoo, the SMTP sink and PostgreSQL.\n"
+            f"\n    Ctrl-C stops {stopped}.\n"
         )
-        log(f"serving database {DEMO_DB}:{banner}")
+        log(f"starting Odoo on {base_url}; the addresses follow once it answers")
         threading.Thread(
             target=_announce_when_up, args=(base_url, banner), daemon=True
         ).start()
@@ -987,13 +1066,13 @@ def run_command(args: argparse.Namespace, processes: Processes) -> int:
             f"--http-port={http_port}",
             "--max-cron-threads=1",
         )
-        if not fresh:  # pick up the changes made to the addon since last time
-            command += ["-u", ADDON]
+        if not fresh:  # pick up the changes made to the addons since last time
+            command += ["-u", ",".join(addons)]
         return processes.run(command, env=child_env())
 
 
 def _announce_when_up(base_url: str, banner: str) -> None:
-    """Repeat the banner once the login page answers (it scrolls away)."""
+    """Print the banner once the login page answers."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
@@ -1004,7 +1083,7 @@ def _announce_when_up(base_url: str, banner: str) -> None:
         time.sleep(1)
 
 
-def lint(processes: Processes) -> list[str]:
+def lint(processes: Processes, addons: list[str]) -> list[str]:
     """Run ruff and pylint-odoo; return the names of those that failed."""
     checks = {
         "ruff check": [sys.executable, "-m", "ruff", "check", "."],
@@ -1014,7 +1093,7 @@ def lint(processes: Processes) -> list[str]:
             "-m",
             "pylint",
             f"--rcfile={ROOT / '.pylintrc'}",
-            ADDON,
+            *addons,
         ],
     }
     failed = []
@@ -1027,7 +1106,7 @@ def lint(processes: Processes) -> list[str]:
 
 def lint_command(args: argparse.Namespace, processes: Processes) -> int:
     """``lint``: the linters only."""
-    failed = lint(processes)
+    failed = lint(processes, repository_addons())
     print(f"make lint: {'FAILED (' + ', '.join(failed) + ')' if failed else 'OK'}")
     return 1 if failed else 0
 
@@ -1037,27 +1116,29 @@ def test_command(args: argparse.Namespace, processes: Processes) -> int:
     started = time.monotonic()
     failed = []
     dbname = TEST_DB_PREFIX + secrets.token_hex(4)
+    addons = repository_addons()
+    bootstrap.ensure_wkhtmltopdf()
     ensure_browser()
     with DevEnv(processes).start() as devenv:
         devenv.callback(_drop_test_database, devenv.server, dbname)
         base_url = f"--base-url=http://localhost:{DEFAULT_HTTP_PORT}"
-        installed = devenv.install(dbname) and devenv.configure_database(
+        installed = devenv.install(dbname, addons) and devenv.configure_database(
             dbname, base_url
         )
         if not installed:
             failed.append("install")
-        failed += lint(processes)
+        failed += lint(processes, addons)
         if installed:
             pytest_args = shlex.split(os.environ.get("PYTEST_ARGS", ""))
             command = [
                 sys.executable,
                 "-m",
                 "pytest",
-                ADDON,
+                *addons,
                 f"--odoo-config={ODOO_CONF}",
                 f"--odoo-database={dbname}",
                 "--odoo-http",  # pytest-odoo skips the HttpCase tours without it
-                f"--cov={ADDON}",
+                *(f"--cov={addon}" for addon in addons),
                 "--cov-report=term",
                 *pytest_args,
             ]
@@ -1127,8 +1208,9 @@ COMMANDS = {"run": run_command, "test": test_command, "lint": lint_command}
 
 def main(argv: list[str] | None = None) -> int:
     """Check Odoo, install the dev tools and run the requested command."""
+    argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    check_odoo()
+    ensure_odoo(argv)
     if args.command == "configure-db":
         return configure_db_command(args)
     processes = Processes()
@@ -1137,7 +1219,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_dev_tools()
         stop_leftovers()
         return COMMANDS[args.command](args, processes)
-    except DevEnvError as exc:
+    except (DevEnvError, bootstrap.BootstrapError) as exc:
         print(f"devenv: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

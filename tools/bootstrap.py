@@ -130,11 +130,15 @@ def build_needs(python: str, git_source: bool) -> list[SystemNeed]:
             bool(shutil.which("pg_config")),
         ),
         SystemNeed(
-            _python_dev_package(python),
+            _python_package(python, "dev"),
             f"the C headers of {python}",
             bool(include) and (Path(include) / "Python.h").is_file(),
         ),
-        SystemNeed("python3-venv", "Python's venv module", _has_venv(python)),
+        SystemNeed(
+            _python_package(python, "venv"),
+            "Python's venv module",
+            _has_venv(python),
+        ),
     ]
     if git_source:
         needs.append(SystemNeed("git", "to clone ODOO_SRC", bool(shutil.which("git"))))
@@ -153,9 +157,10 @@ def _python_include_dir(python: str) -> str:
     return result.stdout.strip()
 
 
-def _python_dev_package(python: str) -> str:
-    version = _python_version(python)
-    return f"python{version[0]}.{version[1]}-dev"
+def _python_package(python: str, part: str) -> str:
+    """Debian's package of ``python``'s ``part``, e.g. python3.11-dev."""
+    major, minor = _python_version(python)
+    return f"python{major}.{minor}-{part}"
 
 
 def _has_venv(python: str) -> bool:

@@ -1,0 +1,84 @@
+from odoo.tests import tagged
+
+from .common import AutocommCase
+
+
+@tagged("post_install", "-at_install")
+class TestOdooSentFlag(AutocommCase):
+    """Odoo's own "sent" indicator of an invoice (``is_move_sent``: its "Not
+    Sent" filter, the list badge) agrees with the mail state: it changes when
+    the mail server accepted the automatic e-mail, never before."""
+
+    def assertIndicators(self, invoice, autocomm_state, is_move_sent):
+        self.assertEqual(
+            (invoice.autocomm_state, invoice.is_move_sent),
+            (autocomm_state, is_move_sent),
+        )
+
+    def test_refused_invoice_not_marked_sent(self):
+        self.smtp.refuse_permanently("boss@customer.example.com")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertIndicators(invoice, "failed", False)
+        self.assertEqual(invoice.move_sent_values, "not_sent")
+        # Odoo's "Not Sent" filter of the invoice list finds it.
+        self.assertIn(
+            invoice, invoice.search([("id", "=", invoice.id), ("is_move_sent", "=", False)])
+        )
+
+    def test_marked_sent_only_once_server_accepts(self):
+        invoice = self.create_invoice()
+        self.assertIndicators(invoice, "to_send", False)
+        self.smtp.go_down()
+        self.run_autocomm_cron()
+        self.assertIndicators(invoice, "sending", False)
+        self.run_autocomm_cron()
+        self.assertIndicators(invoice, "sending", False)
+        self.smtp.come_back()
+        self.run_autocomm_cron()
+        self.assertIndicators(invoice, "sent", True)
+        self.assertEqual(invoice.move_sent_values, "sent")
+
+    def test_temporarily_refused_invoice_not_marked_sent_until_accepted(self):
+        self.smtp.refuse_temporarily("boss@customer.example.com")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertIndicators(invoice, "sending", False)
+        self.smtp.accept()
+        self.run_autocomm_cron()
+        self.assertIndicators(invoice, "sent", True)
+
+    def test_chatter_says_sent_once_when_server_accepts(self):
+        invoice = self.create_invoice()
+        self.smtp.go_down()
+        self.run_autocomm_cron()
+        self.assertEqual(self._sent_lines(invoice), [])
+        self.smtp.come_back()
+        self.run_autocomm_cron()
+        self.assertEqual(self._sent_lines(invoice), [("autocomm_state", "Sent")])
+
+    def _sent_lines(self, invoice):
+        """The chatter's tracking lines of the mail state and of Odoo's flag."""
+        return [
+            (value.field_id.name, value.new_value_char or value.new_value_integer)
+            for value in invoice.message_ids.tracking_value_ids.sorted("id")
+            if value.field_id.name == "is_move_sent"
+            or (value.field_id.name == "autocomm_state" and value.new_value_char == "Sent")
+        ]
+
+    def test_manual_send_and_print_after_failure_marks_sent(self):
+        self.smtp.refuse_permanently("accounts@customer.example.com")
+        self.smtp.refuse_permanently("boss@customer.example.com")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertIndicators(invoice, "failed", False)
+        # The user sends it from Odoo's Send & Print, to another address: Odoo's
+        # flag keeps its own meaning there, our mail state its own.
+        wizard = (
+            self.env["account.move.send.wizard"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"mail_partner_ids": self.contact_other.ids})
+        )
+        wizard.action_send_and_print()
+        invoice.invalidate_recordset()
+        self.assertIndicators(invoice, "failed", True)

@@ -108,8 +108,9 @@ class AccountMoveSend(models.AbstractModel):
         if not self.env.context.get("autocomm_sending"):
             res = super()._link_invoice_documents(invoices_data)
             invoices.filtered(
-                lambda invoice: invoice.invoice_pdf_report_id
-                and not invoice.is_move_sent
+                lambda invoice: (
+                    invoice.invoice_pdf_report_id and not invoice.is_move_sent
+                )
             ).write({"is_move_sent": True})
             return res
         not_sent = invoices.filtered(lambda invoice: not invoice.is_move_sent)

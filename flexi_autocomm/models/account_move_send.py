@@ -97,9 +97,8 @@ class AccountMoveSend(models.AbstractModel):
         # Odoo marks an invoice sent (is_move_sent) when it makes its PDF. The
         # automatic sending marks it when the mail server accepts the e-mail
         # (account.move._autocomm_mark_sent); Send & Print keeps Odoo's
-        # meaning, also for an invoice whose PDF the automatic sending made.
-        # The balance of the entry is not checked again on these writes (a
-        # query per invoice): no line changes.
+        # meaning. None of the writes below changes a line: the balance of
+        # the entry is not checked again (a query per invoice).
         invoices = (
             self.env["account.move"]
             .with_context(check_move_validity=False)
@@ -107,6 +106,7 @@ class AccountMoveSend(models.AbstractModel):
         )
         if not self.env.context.get("autocomm_sending"):
             res = super()._link_invoice_documents(invoices_data)
+            # Also an invoice whose PDF the automatic sending made before.
             invoices.filtered(
                 lambda invoice: (
                     invoice.invoice_pdf_report_id and not invoice.is_move_sent
@@ -114,7 +114,7 @@ class AccountMoveSend(models.AbstractModel):
             ).write({"is_move_sent": True})
             return res
         not_sent = invoices.filtered(lambda invoice: not invoice.is_move_sent)
-        # Odoo writes the PDF on each invoice, twice: same as above.
+        # Odoo writes the PDF on each invoice, twice.
         res = super()._link_invoice_documents(
             {
                 invoice.with_context(check_move_validity=False): invoice_data

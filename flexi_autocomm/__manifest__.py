@@ -5,7 +5,7 @@
     "summary": "E-mail invoices marked Send to the customer's flagged contacts "
     "by a scheduled action, and show on the document whether the mail server "
     "took them",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/flexi-autocomm/flexi_autocomm",
     "author": "flexi_autocomm developers",

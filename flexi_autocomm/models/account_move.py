@@ -700,6 +700,19 @@ class AccountMove(models.Model):
             note=error,
         )
 
+    def _autocomm_mark_sent(self):
+        """Mark the documents sent in Odoo's own terms, now that the mail
+        server accepted their automatic e-mail (and never before).
+
+        Invoices: ``is_move_sent``, read by Odoo's "Not Sent" filter and list
+        badge. Another kind of document sets its own indicator (a quotation's
+        or RFQ's state "Sent"). Not tracked: the chatter tells the sending
+        once, with the mail state Sent.
+        """
+        self.filtered(lambda move: not move.is_move_sent).with_context(
+            check_move_validity=False, mail_notrack=True
+        ).write({"is_move_sent": True})
+
     def _autocomm_sync_state(self):
         """Derive the mail state of Sending documents from their e-mails.
 
@@ -744,6 +757,9 @@ class AccountMove(models.Model):
             else:
                 delivered |= move
         if delivered:
+            # Odoo's flag first: the tracked write below then finds it set,
+            # and the chatter tells the sending once, with the mail state.
+            engine.browse(delivered.ids)._autocomm_mark_sent()
             engine.browse(delivered.ids).write(
                 {
                     "autocomm_state": "sent",

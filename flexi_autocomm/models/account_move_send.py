@@ -94,14 +94,35 @@ class AccountMoveSend(models.AbstractModel):
 
     @api.model
     def _link_invoice_documents(self, invoices_data):
-        # Odoo writes the PDF on each invoice, twice: each write re-checks
-        # the balance of the entry (a query) although no line changes.
-        if self.env.context.get("autocomm_sending"):
-            invoices_data = {
+        # Odoo marks an invoice sent (is_move_sent) when it makes its PDF. The
+        # automatic sending marks it when the mail server accepts the e-mail
+        # (account.move._autocomm_mark_sent); Send & Print keeps Odoo's
+        # meaning. None of the writes below changes a line: the balance of
+        # the entry is not checked again (a query per invoice).
+        invoices = (
+            self.env["account.move"]
+            .with_context(check_move_validity=False)
+            .union(*invoices_data)
+        )
+        if not self.env.context.get("autocomm_sending"):
+            res = super()._link_invoice_documents(invoices_data)
+            # Also an invoice whose PDF the automatic sending made before.
+            invoices.filtered(
+                lambda invoice: (
+                    invoice.invoice_pdf_report_id and not invoice.is_move_sent
+                )
+            ).write({"is_move_sent": True})
+            return res
+        not_sent = invoices.filtered(lambda invoice: not invoice.is_move_sent)
+        # Odoo writes the PDF on each invoice, twice.
+        res = super()._link_invoice_documents(
+            {
                 invoice.with_context(check_move_validity=False): invoice_data
                 for invoice, invoice_data in invoices_data.items()
             }
-        return super()._link_invoice_documents(invoices_data)
+        )
+        not_sent.filtered("is_move_sent").write({"is_move_sent": False})
+        return res
 
     # ------------------------------------------------------------------
     # PDFs rendered side by side (automatic sending only)

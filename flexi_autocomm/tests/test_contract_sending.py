@@ -42,6 +42,23 @@ class TestContractSending(AutocommCase):
             }
         )
 
+    def test_generated_invoices_marked_sent_in_odoo_only_when_accepted(self):
+        self.smtp.go_down()
+        contract = self.create_contract()
+        self.generation_cron.method_direct_trigger()
+        invoices = contract.invoice_ids
+        self.run_autocomm_cron()
+        self.assertEqual(
+            invoices.mapped(lambda i: (i.autocomm_state, i.is_move_sent)),
+            [("sending", False)] * 2,
+        )
+        self.smtp.come_back()
+        self.run_autocomm_cron()
+        self.assertEqual(
+            invoices.mapped(lambda i: (i.autocomm_state, i.is_move_sent)),
+            [("sent", True)] * 2,
+        )
+
     def test_generated_invoices_reach_flagged_contacts(self):
         contract = self.create_contract()
         self.generation_cron.method_direct_trigger()

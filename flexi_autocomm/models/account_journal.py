@@ -9,8 +9,10 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import is_html_empty
 
 # ``{{ expression }}`` or ``{{ expression || default }}``, as in Odoo's
-# inline templates (mail template subjects).
-PLACEHOLDER_RE = re.compile(r"\{\{(.+?)\}\}", re.S)
+# inline templates (mail template subjects). A placeholder never contains
+# ``{{``: in ``{{ object.name</p><p>{{ object.ref }}`` the first one is left
+# unclosed instead of swallowing the second.
+PLACEHOLDER_RE = re.compile(r"\{\{((?:(?!\{\{).)+?)\}\}", re.S)
 
 
 def placeholders_to_qweb(text):
@@ -28,6 +30,27 @@ def placeholders_to_qweb(text):
         )
 
     return PLACEHOLDER_RE.sub(to_qweb, str(text or ""))
+
+
+def as_placeholder(expression):
+    return f"{{{{ {expression} }}}}"
+
+
+def incomplete_placeholder(text):
+    """The start of the first placeholder of ``text`` that is opened and not
+    closed (or closed and not opened), None when all are complete."""
+    rest = PLACEHOLDER_RE.sub("", str(text or ""))
+    positions = [pos for pos in (rest.find("{{"), rest.find("}}")) if pos >= 0]
+    if not positions:
+        return None
+    position = min(positions)
+    if rest.startswith("}}", position):
+        # Closed, never opened: show what stands before the braces.
+        start = max(rest.rfind(">", 0, position) + 1, position - 30)
+        fragment = rest[start : position + 2]
+    else:
+        fragment = rest[position : position + 30].split("<", 1)[0]
+    return " ".join(html.unescape(fragment).split())
 
 
 class AccountJournal(models.Model):
@@ -66,6 +89,7 @@ class AccountJournal(models.Model):
         for journal in self.filtered(
             lambda j: not is_html_empty(j.autocomm_email_text)
         ):
+            journal._autocomm_check_placeholders_complete(journal.autocomm_email_text)
             source = placeholders_to_qweb(journal.autocomm_email_text)
             try:
                 is_unsafe = render_mixin._has_unsafe_expression_template_qweb(
@@ -97,6 +121,24 @@ class AccountJournal(models.Model):
                     )
             except Exception as error:  # noqa: BLE001
                 raise journal._autocomm_text_error(error) from error
+
+    def _autocomm_check_placeholders_complete(self, text):
+        """Refuse a text with a placeholder that is opened and never closed:
+        the customer would read its braces."""
+        fragment = incomplete_placeholder(text)
+        if fragment:
+            raise ValidationError(
+                self.env._(
+                    "The text for sending of journal %(journal)s has an incomplete "
+                    "placeholder, “%(fragment)s”: a placeholder starts with "
+                    "%(opening)s and ends with %(closing)s, such as %(example)s.",
+                    journal=self.display_name,
+                    fragment=fragment,
+                    opening="{{",
+                    closing="}}",
+                    example=as_placeholder("object.name"),
+                )
+            )
 
     @api.model
     def _autocomm_allowed_placeholders(self):
@@ -134,6 +176,8 @@ class AccountJournal(models.Model):
                 engine="qweb_view",
             )
         else:
+            # A text saved before incomplete placeholders were refused.
+            self.with_context(lang=lang)._autocomm_check_placeholders_complete(text)
             rendered = render_mixin._render_template(
                 placeholders_to_qweb(text),
                 "account.move",

@@ -1,0 +1,44 @@
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import AutocommCase
+
+
+@tagged("post_install", "-at_install")
+class TestJournalText(AutocommCase):
+    """The text for sending is refused at save when the customer would
+    read something else than the clerk meant."""
+
+    def assertOneSentence(self, message):
+        self.assertNotIn("Traceback", message)
+        self.assertNotIn("\n", message)
+        self.assertTrue(message.endswith("."), message)
+        self.assertNotIn(". ", message, "more than one sentence")
+
+    def test_unclosed_placeholder_refused_at_save(self):
+        self.create_invoice()
+        with self.assertRaises(ValidationError) as caught:
+            self.sale_journal.autocomm_email_text = (
+                "<p>Invoice {{ object.name</p><p>Due {{ object.invoice_date_due }}</p>"
+            )
+        message = caught.exception.args[0]
+        self.assertIn("incomplete placeholder, “{{ object.name”", message)
+        self.assertOneSentence(message)
+
+    def test_unopened_placeholder_refused_at_save(self):
+        with self.assertRaisesRegex(ValidationError, "object.name }}”"):
+            self.sale_journal.autocomm_email_text = "<p>Invoice object.name }}</p>"
+
+    def test_unclosed_placeholder_saved_earlier_fails_the_document(self):
+        # A text saved before the check existed: the document fails, the
+        # customer never reads the braces.
+        self.env.cr.execute(
+            "UPDATE account_journal SET autocomm_email_text = %s WHERE id = %s",
+            ['{"en_US": "<p>Invoice {{ object.name</p>"}', self.sale_journal.id],
+        )
+        self.sale_journal.invalidate_recordset(["autocomm_email_text"])
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "failed")
+        self.assertIn("incomplete placeholder", invoice.autocomm_error)
+        self.assertFalse(self.smtp.messages)

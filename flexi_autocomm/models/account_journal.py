@@ -1,4 +1,6 @@
+import ast
 import html
+import logging
 import re
 
 import lxml.html
@@ -8,11 +10,22 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import is_html_empty
 
+_logger = logging.getLogger(__name__)
+
 # ``{{ expression }}`` or ``{{ expression || default }}``, as in Odoo's
 # inline templates (mail template subjects). A placeholder never contains
 # ``{{``: in ``{{ object.name</p><p>{{ object.ref }}`` the first one is left
 # unclosed instead of swallowing the second.
 PLACEHOLDER_RE = re.compile(r"\{\{((?:(?!\{\{).)+?)\}\}", re.S)
+# Placeholders suggested to those who may use any field of the document.
+SUGGESTED_PLACEHOLDERS = (
+    "object.name",
+    "object.partner_id.name",
+    "object.invoice_date",
+    "object.invoice_date_due",
+    "object.amount_total",
+    "object.payment_reference",
+)
 
 
 def placeholders_to_qweb(text):
@@ -30,6 +43,15 @@ def placeholders_to_qweb(text):
         )
 
     return PLACEHOLDER_RE.sub(to_qweb, str(text or ""))
+
+
+def placeholder_expressions(text):
+    """The expressions of the placeholders of ``text``, in order, once each."""
+    expressions = (
+        html.unescape(match.group(1)).partition("||")[0].strip()
+        for match in PLACEHOLDER_RE.finditer(str(text or ""))
+    )
+    return list(dict.fromkeys(expressions))
 
 
 def as_placeholder(expression):
@@ -51,6 +73,31 @@ def incomplete_placeholder(text):
     else:
         fragment = rest[position : position + 30].split("<", 1)[0]
     return " ".join(html.unescape(fragment).split())
+
+
+def attribute_path(node):
+    """``['object', 'partner_id', 'name']`` for ``object.partner_id.name``;
+    None when the expression does not start with a plain name."""
+    names = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return [node.id, *reversed(names)]
+
+
+def path_exists(records, names):
+    """Whether ``names`` lead from ``records`` through fields (or end on a
+    method, or on a value whose own attributes are not checked)."""
+    for name in names:
+        field = records._fields.get(name)
+        if field is None:
+            return hasattr(type(records), name)
+        if not field.relational:
+            return True
+        records = records.env[field.comodel_name]
+    return True
 
 
 class AccountJournal(models.Model):
@@ -75,52 +122,71 @@ class AccountJournal(models.Model):
 
     @api.constrains("autocomm_email_text")
     def _check_autocomm_email_text(self):
-        """Refuse a text that does not render, showing the renderer's error.
+        """Refuse a text that does not render, saying which placeholder is
+        wrong (see :meth:`_autocomm_check_email_text`).
+
+        Runs on create and write (forms, imports) with the value of the
+        language being written.
+        """
+        for journal in self:
+            journal._autocomm_check_email_text(journal.autocomm_email_text)
+
+    def _autocomm_check_email_text(self, text):
+        """Refuse ``text`` as this journal's text for sending when a
+        placeholder is incomplete or wrong, or when it does not render.
 
         Like Odoo's mail templates, placeholders other than the few Odoo
         allows everyone (``mail_allowed_qweb_expressions``: the document's
         name and partner) need the group "Mail Template Editor": the text is
         rendered by the scheduled action, with every right.
         """
+        self.ensure_one()
+        if is_html_empty(text):
+            return
+        self._autocomm_check_placeholders_complete(text)
+        moves = self.env["account.move"]
+        for expression in placeholder_expressions(text):
+            if not self._autocomm_placeholder_exists(expression):
+                raise self._autocomm_placeholder_error(expression)
         render_mixin = self.env["mail.render.mixin"]
-        is_editor = self.env.su or self.env.user.has_group(
-            "mail.group_mail_template_editor"
-        )
-        for journal in self.filtered(
-            lambda j: not is_html_empty(j.autocomm_email_text)
-        ):
-            journal._autocomm_check_placeholders_complete(journal.autocomm_email_text)
-            source = placeholders_to_qweb(journal.autocomm_email_text)
-            try:
-                is_unsafe = render_mixin._has_unsafe_expression_template_qweb(
-                    source, "account.move"
-                )
-            except Exception as error:  # noqa: BLE001 - shown to the user as is
-                raise journal._autocomm_text_error(error) from error
-            if is_unsafe and not is_editor:
-                raise AccessError(
-                    self.env._(
-                        "Only members of the group %(group)s may use placeholders "
-                        "other than %(allowed)s in the text for sending.",
-                        group=self.env.ref("mail.group_mail_template_editor").name,
-                        allowed=", ".join(self._autocomm_allowed_placeholders()),
-                    )
-                )
-            sample = self.env["account.move"].search(
-                [("journal_id", "=", journal.id)], order="id desc", limit=1
+        source = placeholders_to_qweb(text)
+        try:
+            is_unsafe = render_mixin._has_unsafe_expression_template_qweb(
+                source, moves._name
             )
-            try:
-                if sample:
-                    render_mixin.sudo()._render_template(
-                        source, "account.move", sample.ids, engine="qweb"
-                    )
-                else:
-                    # No document to try the text on: its syntax at least.
-                    self.env["ir.qweb"]._compile(
-                        lxml.html.fragment_fromstring(source, create_parent="div")
-                    )
-            except Exception as error:  # noqa: BLE001
-                raise journal._autocomm_text_error(error) from error
+        except Exception as error:  # noqa: BLE001 - explained to the user
+            raise self._autocomm_render_error(
+                text, error, render_mixin._has_unsafe_expression_template_qweb
+            ) from error
+        if is_unsafe and not self._autocomm_may_use_any_placeholder():
+            raise AccessError(
+                self.env._(
+                    "Only members of the group %(group)s may use placeholders "
+                    "other than %(allowed)s in the text for sending.",
+                    group=self.env.ref("mail.group_mail_template_editor").name,
+                    allowed=", ".join(self._autocomm_allowed_placeholders()),
+                )
+            )
+        sample = moves.search([("journal_id", "=", self.id)], order="id desc", limit=1)
+        if sample:
+
+            def render(source, model):
+                return render_mixin.sudo()._render_template(
+                    source, model, sample.ids, engine="qweb"
+                )
+
+        else:
+            # No document to try the text on: its syntax at least.
+
+            def render(source, _model):
+                return self.env["ir.qweb"]._compile(
+                    lxml.html.fragment_fromstring(source, create_parent="div")
+                )
+
+        try:
+            render(source, moves._name)
+        except Exception as error:  # noqa: BLE001 - explained to the user
+            raise self._autocomm_render_error(text, error, render) from error
 
     def _autocomm_check_placeholders_complete(self, text):
         """Refuse a text with a placeholder that is opened and never closed:
@@ -141,22 +207,91 @@ class AccountJournal(models.Model):
             )
 
     @api.model
+    def _autocomm_placeholder_exists(self, expression):
+        """Whether ``expression`` is Python whose ``object.…`` paths name
+        fields (or methods) of the document."""
+        try:
+            tree = ast.parse(expression, mode="eval")
+        except SyntaxError:
+            return False
+        moves = self.env["account.move"]
+        for node in ast.walk(tree):
+            path = attribute_path(node) if isinstance(node, ast.Attribute) else None
+            if path and path[0] == "object" and not path_exists(moves, path[1:]):
+                return False
+        return True
+
+    def _autocomm_render_error(self, text, error, render):
+        """The error to show for a text that ``render`` failed on: the
+        placeholder that fails alone, else the renderer's own reason."""
+        for expression in placeholder_expressions(text):
+            try:
+                render(placeholders_to_qweb(as_placeholder(expression)), "account.move")
+            except Exception:  # noqa: BLE001 - this is the placeholder to name
+                _logger.info(
+                    "Placeholder %s does not render", expression, exc_info=True
+                )
+                return self._autocomm_placeholder_error(expression)
+        return self._autocomm_text_error(error)
+
+    def _autocomm_placeholder_error(self, expression):
+        """One sentence: which placeholder is wrong, which ones may be used."""
+        if self._autocomm_may_use_any_placeholder():
+            return ValidationError(
+                self.env._(
+                    "The placeholder %(placeholder)s in the text for sending of "
+                    "journal %(journal)s is not valid; use a field of the "
+                    "document, such as %(placeholders)s.",
+                    placeholder=as_placeholder(expression),
+                    journal=self.display_name,
+                    placeholders=", ".join(self._autocomm_suggested_placeholders()),
+                )
+            )
+        return ValidationError(
+            self.env._(
+                "The placeholder %(placeholder)s in the text for sending of "
+                "journal %(journal)s is not valid; you may use %(placeholders)s.",
+                placeholder=as_placeholder(expression),
+                journal=self.display_name,
+                placeholders=", ".join(self._autocomm_allowed_placeholders()),
+            )
+        )
+
+    @api.model
+    def _autocomm_may_use_any_placeholder(self):
+        return self.env.su or self.env.user.has_group("mail.group_mail_template_editor")
+
+    @api.model
     def _autocomm_allowed_placeholders(self):
         """The placeholders Odoo lets anyone use, on an invoice."""
         moves = self.env["account.move"]
         return [
-            f"{{{{ {expression} }}}}"
+            as_placeholder(expression)
             for expression in moves.mail_allowed_qweb_expressions()
             if expression.split(".")[1:2] and expression.split(".")[1] in moves._fields
         ]
 
+    @api.model
+    def _autocomm_suggested_placeholders(self):
+        """Placeholders worth knowing, for those who may use any field."""
+        moves = self.env["account.move"]
+        return [
+            as_placeholder(expression)
+            for expression in SUGGESTED_PLACEHOLDERS
+            if path_exists(moves, expression.split(".")[1:])
+        ]
+
     def _autocomm_text_error(self, error):
+        """The renderer's reason, without its traceback."""
+        while error.__cause__ or error.__context__:
+            error = error.__cause__ or error.__context__
+        reason = str(error).strip().splitlines()
         return ValidationError(
             self.env._(
                 "The text for sending of journal %(journal)s cannot be rendered: "
                 "%(error)s",
                 journal=self.display_name,
-                error=error,
+                error=reason[0] if reason else type(error).__name__,
             )
         )
 

@@ -7,7 +7,7 @@ import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, email_normalize, formataddr
 from odoo.tools.sql import column_exists
 
@@ -511,13 +511,11 @@ class AccountMove(models.Model):
                     moves.ids,
                     engine="qweb_view",
                 )
+            except ValidationError as error:  # the text's own check, in words
+                values.update(dict.fromkeys(moves, error.args[0]))
+                continue
             except Exception as error:  # noqa: BLE001 - recorded on the documents
-                message = self.env._(
-                    "The text for sending of journal %(journal)s cannot be "
-                    "rendered: %(error)s",
-                    journal=journal.display_name,
-                    error=error,
-                )
+                message = journal._autocomm_text_error(error).args[0]
                 values.update(dict.fromkeys(moves, message))
                 continue
             for move in moves:

@@ -42,3 +42,46 @@ class TestJournalText(AutocommCase):
         self.assertEqual(invoice.autocomm_state, "failed")
         self.assertIn("incomplete placeholder", invoice.autocomm_error)
         self.assertFalse(self.smtp.messages)
+
+    def test_misspelt_placeholder_named_in_one_sentence(self):
+        self.create_invoice()
+        with self.assertRaises(ValidationError) as caught:
+            self.sale_journal.autocomm_email_text = (
+                "<p>{{ object.name }}: {{ object.no_such_field }}</p>"
+            )
+        message = caught.exception.args[0]
+        self.assertIn("The placeholder {{ object.no_such_field }} ", message)
+        self.assertIn("{{ object.invoice_date_due }}", message, "what may be used")
+        self.assertOneSentence(message)
+
+    def test_misspelt_placeholder_refused_without_documents(self):
+        journal = self.sale_journal.copy({"name": "New sales", "code": "NEWS"})
+        with self.assertRaisesRegex(
+            ValidationError, r"\{\{ object.partner_id.nmae \}\}"
+        ):
+            journal.autocomm_email_text = "<p>{{ object.partner_id.nmae }}</p>"
+
+    def test_placeholder_failing_on_a_document_named(self):
+        self.create_invoice()
+        with self.assertRaises(ValidationError) as caught:
+            self.sale_journal.autocomm_email_text = (
+                "<p>{{ object.name }} {{ object.amount_total / 0 }}</p>"
+            )
+        message = caught.exception.args[0]
+        self.assertIn("{{ object.amount_total / 0 }}", message)
+        self.assertOneSentence(message)
+
+    def test_text_failing_at_sending_explained_in_one_line(self):
+        # A text saved before its placeholders were checked.
+        self.env.cr.execute(
+            "UPDATE account_journal SET autocomm_email_text = %s WHERE id = %s",
+            ['{"en_US": "<p>{{ object.no_such_field }}</p>"}', self.sale_journal.id],
+        )
+        self.sale_journal.invalidate_recordset(["autocomm_email_text"])
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "failed")
+        self.assertIn("cannot be rendered", invoice.autocomm_error)
+        self.assertIn("no_such_field", invoice.autocomm_error)
+        self.assertNotIn("Traceback", invoice.autocomm_error)
+        self.assertNotIn("\n", invoice.autocomm_error)

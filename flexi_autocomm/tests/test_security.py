@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
@@ -120,6 +120,19 @@ class TestJournalTextAccess(SecurityCase):
         self.manager.groups_id |= editor_group
         journal.autocomm_email_text = text
         self.assertIn("format_date", journal.autocomm_email_text)
+
+    def test_misspelt_placeholder_lists_what_others_may_use(self):
+        self.manager.groups_id -= self.env.ref("mail.group_mail_template_editor")
+        if self.manager.has_group("mail.group_mail_template_editor"):
+            self.skipTest("every internal user edits templates in this database")
+        journal = self.sale_journal.with_user(self.manager)
+        with self.assertRaises(ValidationError) as caught:
+            journal.autocomm_email_text = "<p>{{ object.nmae }}</p>"
+        self.assertRegex(
+            caught.exception.args[0],
+            r"^The placeholder \{\{ object.nmae \}\} .* you may use "
+            r"\{\{ object.name \}\}, \{\{ object.partner_id \}\}",
+        )
 
 
 @tagged("post_install", "-at_install")

@@ -514,8 +514,8 @@ def scenario_bad_input(env, smtp_port, good=30, per_kind=3):
         journal_id=big_journal.id,
     )
     save("1 MB text", big_journal, big_text)
-    # Broken placeholders: refused when the journal has a document to try
-    # them on; a journal without documents cannot check them all.
+    # Broken placeholders: refused when saved, whether or not the journal
+    # has a document to try them on.
     broken_journal = journal.copy({"code": "BRK"})
     broken_journal.name = "Broken texts"
     save("placeholder syntax error", broken_journal, "<p>{{ object.name + }}</p>")
@@ -530,6 +530,16 @@ def scenario_bad_input(env, smtp_port, good=30, per_kind=3):
         broken_journal,
         "<p>Dear {{ object.partner_id.no_such_field }}</p>",
     )
+    # The same text, saved by an earlier version that did not check it: its
+    # documents fail.
+    env.cr.execute(
+        "UPDATE account_journal SET autocomm_email_text = %s WHERE id = %s",
+        [
+            json.dumps({"en_US": "<p>Dear {{ object.partner_id.no_such_field }}</p>"}),
+            broken_journal.id,
+        ],
+    )
+    broken_journal.invalidate_recordset(["autocomm_email_text"])
     invoices(
         "broken placeholder", good_customers[:per_kind], journal_id=broken_journal.id
     )

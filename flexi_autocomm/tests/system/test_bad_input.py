@@ -99,13 +99,18 @@ def test_bad_input_fails_alone_and_injects_no_header(scenario_factory):
         f"missing {wanted - customer_deliveries}, extra {customer_deliveries - wanted}"
     )
     # Refused when saved: a text that is no template, a field that does not
-    # exist (checked on the journal's last document; without one, only for
-    # those who may not write more than field paths).
+    # exist (with or without a document to try it on), named in one sentence
+    # with the placeholders that may be used.
     assert "placeholder syntax error" in refused, refused
-    assert "unknown field, journal with documents" in refused, refused
-    assert "cannot be rendered" in refused["unknown field, journal with documents"]
-    assert "Mail Template Editor" in refused["unknown field, no template editor"]
-    assert "unknown field" not in refused, "saved: nothing to try it on"
+    assert "unknown field" in refused, refused
+    assert (
+        "placeholder {{ object.partner_id.other_missing_field }} "
+        in refused["unknown field, journal with documents"]
+    ), refused
+    assert (
+        "you may use {{ object.name }}"
+        in (refused["unknown field, no template editor"])
+    ), refused
     # No injection: not in the envelope, not in the headers.
     for message in received:
         assert all(INJECTED not in rcpt for rcpt in message.rcpt_tos), message.rcpt_tos

@@ -126,10 +126,25 @@ class AccountJournal(models.Model):
         wrong (see :meth:`_autocomm_check_email_text`).
 
         Runs on create and write (forms, imports) with the value of the
-        language being written.
+        language being written; ``_update_field_translations`` checks each
+        language it writes.
         """
         for journal in self:
             journal._autocomm_check_email_text(journal.autocomm_email_text)
+
+    def _update_field_translations(
+        self, field_name, translations, digest=None, source_lang=None
+    ):
+        res = super()._update_field_translations(
+            field_name, translations, digest=digest, source_lang=source_lang
+        )
+        # Odoo writes the translations without running the constraints but
+        # for the current language: check each language written.
+        if field_name == "autocomm_email_text":
+            for lang, translation in translations.items():
+                if translation:
+                    self.with_context(lang=lang)._check_autocomm_email_text()
+        return res
 
     def _autocomm_check_email_text(self, text):
         """Refuse ``text`` as this journal's text for sending when a

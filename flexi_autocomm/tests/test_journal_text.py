@@ -85,3 +85,42 @@ class TestJournalText(AutocommCase):
         self.assertIn("no_such_field", invoice.autocomm_error)
         self.assertNotIn("Traceback", invoice.autocomm_error)
         self.assertNotIn("\n", invoice.autocomm_error)
+
+    def test_broken_text_refused_on_every_path(self):
+        self.env["res.lang"]._activate_lang("cs_CZ")
+        self.create_invoice()
+        journal = self.sale_journal
+        journal.autocomm_email_text = "<p>Invoice {{ object.name }}</p>"
+        broken = "<p>Faktura {{ object.no_such_field }}</p>"
+        in_czech = self.env["account.journal"].with_context(lang="cs_CZ")
+        paths = {
+            "write": lambda: journal.write({"autocomm_email_text": broken}),
+            "write in Czech": lambda: journal.with_context(lang="cs_CZ").write(
+                {"autocomm_email_text": broken}
+            ),
+            "create in Czech": lambda: in_czech.create(
+                {
+                    "name": "Czech sales",
+                    "code": "CZS",
+                    "type": "sale",
+                    "company_id": self.company.id,
+                    "autocomm_email_text": broken,
+                }
+            ),
+            "translation": lambda: journal.update_field_translations(
+                "autocomm_email_text", {"cs_CZ": broken}
+            ),
+        }
+        for path, write in paths.items():
+            with self.subTest(path=path), self.assertRaises(ValidationError) as caught:
+                write()
+            self.assertIn("object.no_such_field", caught.exception.args[0])
+        imported = in_czech.load(
+            [".id", "autocomm_email_text"], [[str(journal.id), broken]]
+        )
+        self.assertFalse(imported["ids"])
+        self.assertIn("object.no_such_field", imported["messages"][0]["message"])
+        for lang in ("en_US", "cs_CZ"):
+            self.assertNotIn(
+                "no_such_field", journal.with_context(lang=lang).autocomm_email_text
+            )

@@ -121,6 +121,22 @@ class TestJournalTextAccess(SecurityCase):
         journal.autocomm_email_text = text
         self.assertIn("format_date", journal.autocomm_email_text)
 
+    def test_translation_with_expressions_needs_template_editor(self):
+        self.env["res.lang"]._activate_lang("cs_CZ")
+        self.manager.groups_id -= self.env.ref("mail.group_mail_template_editor")
+        if self.manager.has_group("mail.group_mail_template_editor"):
+            self.skipTest("every internal user edits templates in this database")
+        self.sale_journal.autocomm_email_text = "<p>Invoice {{ object.name }}</p>"
+        self.assertRefused(
+            self.sale_journal.with_user(self.manager).update_field_translations,
+            "autocomm_email_text",
+            {"cs_CZ": "<p>Splatnost {{ format_date(object.invoice_date_due) }}</p>"},
+        )
+        self.assertNotIn(
+            "format_date",
+            self.sale_journal.with_context(lang="cs_CZ").autocomm_email_text,
+        )
+
     def test_misspelt_placeholder_lists_what_others_may_use(self):
         self.manager.groups_id -= self.env.ref("mail.group_mail_template_editor")
         if self.manager.has_group("mail.group_mail_template_editor"):

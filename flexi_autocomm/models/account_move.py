@@ -477,9 +477,23 @@ class AccountMove(models.Model):
         return recipients
 
     def _autocomm_responsible_user(self):
-        """The user on whose behalf the document is sent (signature)."""
+        """The person on whose behalf the document is sent (signature, sender,
+        to-do): its salesperson, else the user who created it; none when
+        neither may sign (see :meth:`_autocomm_may_sign`): the company signs.
+        """
         self.ensure_one()
-        return self.invoice_user_id or self.create_uid
+        for user in (self.invoice_user_id, self.create_uid):
+            if self._autocomm_may_sign(user):
+                return user
+        return self.env["res.users"]
+
+    @api.model
+    def _autocomm_may_sign(self, user):
+        """Whether ``user`` is a person of the company: not OdooBot or the
+        superuser, not a portal or public user, not archived."""
+        return (
+            bool(user) and user.active and not user.share and not user._is_superuser()
+        )
 
     def _autocomm_mail_lang(self):
         self.ensure_one()
@@ -520,6 +534,7 @@ class AccountMove(models.Model):
                 continue
             for move in moves:
                 user = move._autocomm_responsible_user()
+                sender = move._autocomm_sender(user)
                 subject = moves.env._(
                     "%(document)s %(number)s - %(company)s",
                     document=move.type_name,
@@ -532,26 +547,35 @@ class AccountMove(models.Model):
                     "mail_subject": " ".join(subject.split()),
                     "mail_body": bodies[move.id] + Markup(signatures[move.id]),
                     "author_user_id": user.id,
-                    "author_partner_id": user.partner_id.id,
-                    "email_from": move._autocomm_email_from(user),
+                    "author_partner_id": sender.id,
+                    "email_from": move._autocomm_email_from(sender),
                     "model_description": move.type_name,
                 }
         return values
 
-    def _autocomm_email_from(self, user):
-        """The sender: the responsible user, else the company, else the
-        current user; the name on one line (a line break in a name would
-        make the header unusable and the e-mail fail)."""
+    def _autocomm_sender(self, user):
+        """Who the e-mail is from, in the chatter and in its From: the
+        responsible ``user`` when their address is usable, else the company.
+        """
         self.ensure_one()
-        for partner in (
-            user.partner_id,
-            self.company_id.partner_id,
-            self.env.user.partner_id,
-        ):
-            email = email_normalize(partner.email or "", strict=True)
-            if email:
-                return formataddr((" ".join((partner.name or "").split()), email))
-        return False
+        if user and email_normalize(user.partner_id.email or "", strict=True):
+            return user.partner_id
+        return self.company_id.partner_id
+
+    def _autocomm_email_from(self, sender):
+        """The From address of ``sender``; a company without an address of
+        its own sends from Odoo's default sender address (its mail domain's)
+        under its name. The name on one line: a line break in a name would
+        make the header unusable and the e-mail fail."""
+        self.ensure_one()
+        email = email_normalize(sender.email or "", strict=True) or (
+            self.env["ir.mail_server"]
+            .with_company(self.company_id)
+            ._get_default_from_address()
+        )
+        if not email:
+            return False
+        return formataddr((" ".join((sender.name or "").split()), email))
 
     def _autocomm_prepare_messages(self):
         """Build each document's e-mail and hand it to the mail queue.

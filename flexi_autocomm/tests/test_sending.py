@@ -214,13 +214,91 @@ class TestContent(AutocommCase):
         self.assertNotIn("OdooBot", body)
         self.assertNotIn(self.env.ref("base.user_root").name, body)
 
+    def created_by(self, invoice, user):
+        """``invoice``, as if ``user`` had created it."""
+        self.env.cr.execute(
+            "UPDATE account_move SET create_uid = %s WHERE id = %s",
+            [user.id, invoice.id],
+        )
+        invoice.invalidate_recordset(["create_uid"])
+        return invoice
+
+    def assertSignedByCompany(self, received, message):
+        signature = received.html_body().split("Best regards,", 1)[1]
+        self.assertIn(self.company.name, signature)
+        for user in (
+            self.env.ref("base.user_root"),
+            self.env.ref("base.public_user"),
+        ):
+            self.assertNotIn(user.name, received.html_body())
+        self.assertEqual(
+            received.message["From"].addresses[0].addr_spec, "billing@our.example.com"
+        )
+        self.assertEqual(message.author_id, self.company.partner_id)
+
+    def sent_message(self, invoice):
+        return invoice.message_ids.filtered(lambda m: m.message_type == "comment")
+
     def test_signature_falls_back_to_creator(self):
-        invoice = self.create_invoice(post=False)
+        clerk = self.env["res.users"].create(
+            {
+                "name": "Karel Fakturant",
+                "login": "karel",
+                "email": "karel@our.example.com",
+            }
+        )
+        invoice = self.created_by(self.create_invoice(post=False), clerk)
         invoice.invoice_user_id = False
         invoice.action_post()
         self.run_autocomm_cron()
-        body = self.smtp.messages[0].html_body()
-        self.assertIn(invoice.create_uid.name, body)
+        received = self.smtp.messages[0]
+        self.assertIn("Karel Fakturant", received.html_body())
+        self.assertIn("karel@our.example.com", received.message["From"])
+        self.assertEqual(self.sent_message(invoice).author_id, clerk.partner_id)
+
+    def test_company_signs_when_nobody_is_responsible(self):
+        # Created by the scheduled action (the superuser), no salesperson.
+        invoice = self.created_by(
+            self.create_invoice(post=False), self.env.ref("base.user_root")
+        )
+        invoice.invoice_user_id = False
+        invoice.action_post()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        self.assertSignedByCompany(self.smtp.messages[0], self.sent_message(invoice))
+
+    def test_technical_users_never_sign(self):
+        portal = self.env["res.users"].create(
+            {
+                "name": "Portal Customer",
+                "login": "portal_customer",
+                "email": "portal@customer.example.com",
+                "groups_id": [(6, 0, self.env.ref("base.group_portal").ids)],
+            }
+        )
+        archived = self.env["res.users"].create(
+            {"name": "Left Company", "login": "left", "email": "left@our.example.com"}
+        )
+        archived.active = False
+        technical = {
+            "OdooBot": self.env.ref("base.user_root"),
+            "portal user": portal,
+            "archived user": archived,
+            "public user": self.env.ref("base.public_user"),
+        }
+        invoices = {
+            kind: self.created_by(self.create_invoice(invoice_user_id=user.id), user)
+            for kind, user in technical.items()
+        }
+        self.run_autocomm_cron()
+        for kind, invoice in invoices.items():
+            with self.subTest(kind=kind):
+                self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+                received = next(
+                    m for m in self.smtp.messages if invoice.name in m.subject
+                )
+                self.assertNotIn(technical[kind].name, received.html_body())
+                self.assertSignedByCompany(received, self.sent_message(invoice))
 
     def test_journal_text_rendered_in_customer_language(self):
         self.env["res.lang"]._activate_lang("cs_CZ")

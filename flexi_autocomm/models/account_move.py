@@ -452,6 +452,16 @@ class AccountMove(models.Model):
 
         :return: ``{move: res.partner}``; an empty recordset when nobody can.
         """
+        return self._autocomm_get_recipients_and_skipped()[0]
+
+    def _autocomm_get_recipients_and_skipped(self):
+        """Who receives each document (SPEC 3.2), and which contacts flagged
+        to receive it are left out because their address is missing or
+        invalid; in one query for the batch.
+
+        :return: ``({move: res.partner}, {move: res.partner})``, recipients
+            (an empty recordset when nobody can) and skipped contacts.
+        """
         commercial_partners = self.commercial_partner_id
         flagged = (
             self.env["res.partner"]
@@ -461,20 +471,59 @@ class AccountMove(models.Model):
                     ("commercial_partner_id", "in", commercial_partners.ids),
                     ("id", "not in", commercial_partners.ids),
                     ("autocomm_send_invoices", "=", True),
-                    ("email", "!=", False),
                 ]
             )
         )
         valid = flagged.filtered(lambda p: is_valid_email(p.email))
         flagged_by_commercial = valid.grouped("commercial_partner_id")
-        recipients = {}
+        skipped_by_commercial = (flagged - valid).grouped("commercial_partner_id")
+        recipients, skipped = {}, {}
+        no_partner = self.env["res.partner"]
         for move in self:
             commercial = move.commercial_partner_id
             partners = flagged_by_commercial.get(commercial)
             if not partners and is_valid_email(commercial.email):
                 partners = commercial
-            recipients[move] = partners or self.env["res.partner"]
-        return recipients
+            recipients[move] = partners or no_partner
+            skipped[move] = skipped_by_commercial.get(commercial, no_partner)
+        return recipients, skipped
+
+    def _autocomm_note_skipped_contacts(self, skipped):
+        """Say on each document which flagged contacts its e-mail left out,
+        and why: one note per document, logged for the batch at once.
+
+        :param skipped: ``{move: res.partner}``
+        """
+        bodies = {
+            move.id: Markup("<p>%s</p><ul>%s</ul>")
+            % (
+                self.env._(
+                    "The automatic e-mail was not sent to these contacts "
+                    "flagged 'Send invoices':"
+                ),
+                Markup().join(
+                    Markup("<li>%s</li>") % self._autocomm_skipped_reason(contact)
+                    for contact in contacts
+                ),
+            )
+            for move, contacts in skipped.items()
+            if contacts
+        }
+        if bodies:
+            self.browse(bodies)._message_log_batch(bodies=bodies)
+
+    @api.model
+    def _autocomm_skipped_reason(self, contact):
+        """Why ``contact``, flagged, cannot receive the e-mail, in a line."""
+        if not contact.email:
+            return self.env._(
+                "%(contact)s: no e-mail address", contact=contact.display_name
+            )
+        return self.env._(
+            "%(contact)s: the e-mail address %(email)s is not valid",
+            contact=contact.display_name,
+            email=contact.email,
+        )
 
     def _autocomm_responsible_user(self):
         """The person on whose behalf the document is sent (signature, sender,
@@ -590,10 +639,11 @@ class AccountMove(models.Model):
         sender = self.env["account.move.send"].with_context(**autocomm_context)
         for company, company_moves in self.grouped("company_id").items():
             moves = company_moves.with_company(company).with_context(**autocomm_context)
-            recipients = moves._autocomm_get_recipients()
+            recipients, skipped = moves._autocomm_get_recipients_and_skipped()
             bcc_partner = company._autocomm_bcc_partner()
             if company.autocomm_mode == "bcc_only":
                 recipients = dict.fromkeys(moves, bcc_partner)
+                skipped = {}
             errors = {
                 move: self.env._(
                     "Nobody to send to: no contact of %(customer)s is flagged "
@@ -644,6 +694,7 @@ class AccountMove(models.Model):
             )._autocomm_split_per_recipient()
             for move, error in errors.items():
                 move._autocomm_set_failed(error)
+            moves._autocomm_note_skipped_contacts(skipped)
 
     @api.model
     def _autocomm_post_messages(self, sender, moves_data, errors):

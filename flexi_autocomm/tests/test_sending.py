@@ -78,6 +78,34 @@ class TestRecipients(AutocommCase):
         self.assertEqual(good.autocomm_state, "sent")
         self.assertEqual(len(self.smtp.messages), 2)
 
+    def test_skipped_flagged_contacts_named_on_document(self):
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Překlep s.r.o.",
+                "is_company": True,
+                "email": "office@typo.example.com",
+            }
+        )
+        self._create_contact("Petr Překlep", "petr@@typo.example.com", True, customer)
+        self._create_contact("Jana Bezadresná", False, True, customer)
+        invoice = self.create_invoice(partner=customer)
+        self.run_autocomm_cron()
+        # SPEC 3.2: no flagged contact can receive it, the company does.
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        self.assertEqual(self.smtp.envelope_recipients(), ["office@typo.example.com"])
+        notes = invoice.message_ids.filtered(lambda m: "Petr Překlep" in m.body)
+        self.assertEqual(len(notes), 1)
+        self.assertEqual(notes.subtype_id, self.env.ref("mail.mt_note"))
+        self.assertIn(
+            "Petr Překlep: the e-mail address petr@@typo.example.com is not valid",
+            notes.body,
+        )
+        self.assertIn("Jana Bezadresná: no e-mail address", notes.body)
+        self.run_autocomm_cron()
+        self.assertEqual(
+            invoice.message_ids.filtered(lambda m: "Petr Překlep" in m.body), notes
+        )
+
     def test_followers_not_notified(self):
         follower = self.env["res.partner"].create(
             {"name": "Follower", "email": "follower@example.com"}

@@ -17,6 +17,7 @@
         "data/ir_cron_data.xml",
         "data/customer_contract_data.xml",
         "data/mail_templates.xml",
+        "data/mail_activity_type_data.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/account_journal_views.xml",

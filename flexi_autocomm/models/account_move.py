@@ -184,6 +184,8 @@ class AccountMove(models.Model):
         if vals.get("autocomm_state") and not self.env.context.get("autocomm_engine"):
             self._autocomm_check_state_change(vals["autocomm_state"])
         res = super().write(vals)
+        if vals.get("autocomm_state") == "sent":
+            self._autocomm_close_failure_activities()
         if vals.get("state") == "cancel":
             # A cancelled document is never sent.
             self.filtered(
@@ -767,11 +769,35 @@ class AccountMove(models.Model):
             {"autocomm_state": "failed", "autocomm_error": error}
         )
         self.activity_schedule(
-            "mail.mail_activity_data_todo",
+            "flexi_autocomm.mail_activity_type_autocomm_failed",
             user_id=self._autocomm_responsible_user().id,
-            summary=self.env._("Automatic e-mail failed"),
             note=error,
         )
+
+    def _autocomm_close_failure_activities(self):
+        """Mark done the "Automatic e-mail failed" to-dos of these documents,
+        sent after all."""
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    (
+                        "activity_type_id",
+                        "=",
+                        self.env.ref(
+                            "flexi_autocomm.mail_activity_type_autocomm_failed"
+                        ).id,
+                    ),
+                ]
+            )
+        )
+        if activities:
+            activities.action_feedback(
+                feedback=self.env._("The e-mail was sent on a later try.")
+            )
 
     def _autocomm_mark_sent(self):
         """Mark the documents sent in Odoo's own terms, now that the mail

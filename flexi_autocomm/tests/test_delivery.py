@@ -74,6 +74,28 @@ class TestDelivery(AutocommCase):
         self.run_autocomm_cron()
         self.assertEqual(len(self.smtp.messages), 1)
 
+    def test_failure_todo_done_once_sent(self):
+        self.smtp.refuse_permanently("boss@customer.example.com")
+        invoice = self.create_invoice()
+        own_todo = invoice.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Call the customer"
+        )
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "failed")
+        failure_todo = invoice.activity_ids - own_todo
+        self.assertEqual(failure_todo.user_id, self.salesperson)
+        self.smtp.accept()
+        invoice.action_autocomm_resend()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent")
+        self.assertFalse(failure_todo.exists(), "marked done")
+        self.assertEqual(invoice.activity_ids, own_todo)
+        self.assertTrue(
+            invoice.message_ids.filtered(
+                lambda m: "sent on a later try" in (m.body or "")
+            )
+        )
+
     def test_temporary_refusal_retried_later(self):
         self.smtp.refuse_temporarily("boss@customer.example.com")
         invoice = self.create_invoice()

@@ -235,15 +235,70 @@ class AccountMove(models.Model):
         moves.with_context(autocomm_engine=True).write({"autocomm_state": "to_send"})
         moves.sudo()._autocomm_prepare_messages()
         self.env.ref("flexi_autocomm.ir_cron_autocomm_send")._trigger()
+        return moves._autocomm_send_now_notification()
+
+    def _autocomm_send_now_notification(self):
+        """What "Send now" did to each document, from its mail state after
+        the attempt: failed (and why), in the mail queue (to whom, in BCC
+        only mode), sent, or left queued for the scheduled action."""
+        sentences = []
+        by_state = self.grouped("autocomm_state")
+        for move in by_state.get("failed", []):
+            sentences.append(
+                self.env._(
+                    "%(document)s was not sent: %(reason)s",
+                    document=move.display_name,
+                    reason=move.autocomm_error,
+                )
+            )
+        queued = by_state.get("sending", self.browse())
+        bcc_only = queued.filtered(lambda m: m.company_id.autocomm_mode == "bcc_only")
+        if queued - bcc_only:
+            sentences.append(
+                self.env._(
+                    "%(documents)s: the e-mail is in the mail queue; the mail state "
+                    "shows when the mail server has accepted it.",
+                    documents=", ".join((queued - bcc_only).mapped("display_name")),
+                )
+            )
+        for company, moves in bcc_only.grouped("company_id").items():
+            sentences.append(
+                self.env._(
+                    "%(documents)s: the e-mail is in the mail queue for the BCC "
+                    "address %(bcc)s only, as %(company)s sends only to the BCC "
+                    "address.",
+                    documents=", ".join(moves.mapped("display_name")),
+                    bcc=company.autocomm_bcc_email,
+                    company=company.name,
+                )
+            )
+        if sent := by_state.get("sent"):
+            sentences.append(
+                self.env._(
+                    "%(documents)s: the mail server has accepted the e-mail.",
+                    documents=", ".join(sent.mapped("display_name")),
+                )
+            )
+        if waiting := by_state.get("to_send"):
+            sentences.append(
+                self.env._(
+                    "%(documents)s: the customer was being updated by someone "
+                    "else; the scheduled action sends it in a moment.",
+                    documents=", ".join(waiting.mapped("display_name")),
+                )
+            )
+        failed = "failed" in by_state
+        if failed:
+            kind = "danger" if len(by_state) == 1 else "warning"
+        else:
+            kind = "success" if set(by_state) == {"sent"} else "info"
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "info",
-                "message": self.env._(
-                    "The e-mail is in the mail queue; the mail state shows when "
-                    "the mail server has accepted it."
-                ),
+                "type": kind,
+                "message": " ".join(sentences),
+                "sticky": failed,
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
@@ -276,7 +331,18 @@ class AccountMove(models.Model):
             raise UserError(
                 self.env._("Only posted customer invoices and credit notes are sent.")
             )
-        if moves.filtered(lambda m: m.autocomm_state == "sending"):
+        if sending := moves.filtered(lambda m: m.autocomm_state == "sending"):
+            waiting = sending.filtered("autocomm_error")
+            if waiting:
+                # The mail server is down, or refused it for now.
+                raise UserError(
+                    self.env._(
+                        "%(document)s is in the mail queue already and waits: "
+                        "%(reason)s",
+                        document=waiting[0].display_name,
+                        reason=waiting[0].autocomm_error,
+                    )
+                )
             raise UserError(self.env._("The e-mail is being sent already."))
         off = moves.company_id.filtered(lambda c: c.autocomm_mode == "no_send")
         if off:

@@ -223,14 +223,58 @@ class TestButtons(AutocommCase):
         self.sale_journal.autocomm_auto_send = False
         invoice = self.create_invoice()
         self.assertEqual(invoice.autocomm_state, "no_send")
-        invoice.with_user(self.salesperson).action_autocomm_send_now()
+        action = invoice.with_user(self.salesperson).action_autocomm_send_now()
         self.assertEqual(invoice.autocomm_state, "sending")
+        self.assertEqual(action["params"]["type"], "info")
+        self.assertIn("in the mail queue", action["params"]["message"])
         self.assertFalse(
             self.smtp.messages, "sent by the scheduled action, not the button"
         )
         self.run_autocomm_cron()
         self.assertEqual(invoice.autocomm_state, "sent")
         self.assertEqual(len(self.smtp.messages), 2)
+
+    def test_send_now_says_why_the_document_failed(self):
+        self.sale_journal.autocomm_auto_send = False
+        nobody = self.env["res.partner"].create(
+            {"name": "Nikdo", "is_company": True, "email": "not-an-address"}
+        )
+        invoice = self.create_invoice(partner=nobody)
+        action = invoice.action_autocomm_send_now()
+        self.assertEqual(invoice.autocomm_state, "failed")
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertTrue(action["params"]["sticky"])
+        message = action["params"]["message"]
+        self.assertIn(
+            f"{invoice.display_name} was not sent: Nobody to send to", message
+        )
+        self.assertNotIn("mail queue", message)
+
+    def test_send_now_in_bcc_only_mode_names_the_bcc_address(self):
+        self.company.write(
+            {
+                "autocomm_mode": "bcc_only",
+                "autocomm_bcc_email": "archive@our.example.com",
+            }
+        )
+        invoice = self.create_invoice()
+        action = invoice.action_autocomm_send_now()
+        self.assertEqual(invoice.autocomm_state, "sending")
+        self.assertIn(
+            "for the BCC address archive@our.example.com only",
+            action["params"]["message"],
+        )
+
+    def test_send_now_while_server_down_says_why_it_waits(self):
+        invoice = self.create_invoice()
+        self.smtp.go_down()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sending")
+        with self.assertRaises(UserError) as caught:
+            invoice.action_autocomm_send_now()
+        message = caught.exception.args[0]
+        self.assertIn("in the mail queue already and waits", message)
+        self.assertIn("mail server is not available", message)
 
     def test_send_now_refused_for_draft(self):
         invoice = self.create_invoice(post=False)

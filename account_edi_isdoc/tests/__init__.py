@@ -1,0 +1,4 @@
+from . import test_isdoc_export
+from . import test_isdoc_rules
+from . import test_isdoc_import
+from . import test_isdoc_send

@@ -757,6 +757,9 @@ class AccountMove(models.Model):
                 {"autocomm_state": "sending", "autocomm_error": False}
             )
             sent._autocomm_set_recipients(recipients)
+            sender._autocomm_note_einvoices_left_out(
+                {move: data for move, data in moves_data.items() if move in sent}
+            )
             self.env["mail.mail"].search(
                 [("autocomm_move_id", "in", sent.ids), ("autocomm_outcome", "=", "new")]
             )._autocomm_split_per_recipient()

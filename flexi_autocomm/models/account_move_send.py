@@ -2,8 +2,10 @@ import logging
 from dataclasses import dataclass, field
 
 import psycopg2
+from markupsafe import Markup
 
 from odoo import api, models
+from odoo.tools import plaintext2html
 
 from .ir_actions_report import PrerenderedPdfs
 
@@ -48,9 +50,40 @@ class AccountMoveSend(models.AbstractModel):
         """Render the PDF (and EDI documents) of a batch, as Send & Print does.
 
         The batch is rendered together; when that fails, each document is
-        rendered alone so that one bad document does not stop the others.
+        rendered alone so that one bad document does not stop the others. A
+        document whose e-invoice cannot be built is rendered again without it
+        (``autocomm_einvoice_left_out`` then says why).
         :return: ``{move: error text}`` for the documents that failed.
         """
+        self._autocomm_render_documents(moves_data)
+        without_einvoice = {
+            move: move_data
+            for move, move_data in moves_data.items()
+            if self._autocomm_einvoice_failed(move_data)
+        }
+        for move_data in without_einvoice.values():
+            error = self._format_error_text(move_data.pop("error"))
+            move_data["autocomm_einvoice_left_out"] = error
+            move_data["invoice_edi_format"] = False
+        if without_einvoice:
+            self._autocomm_render_documents(without_einvoice)
+        return {
+            move: self._format_error_text(move_data["error"])
+            for move, move_data in moves_data.items()
+            if move_data.get("error")
+        }
+
+    @api.model
+    def _autocomm_einvoice_failed(self, move_data):
+        """Tell whether only the e-invoice of a document failed: Odoo's EDI
+        hooks report their errors as a dict, before any PDF is rendered."""
+        error = move_data.get("error")
+        return isinstance(error, dict) and bool(move_data.get("invoice_edi_format"))
+
+    @api.model
+    def _autocomm_render_documents(self, moves_data):
+        """Render the documents of ``moves_data``, the batch at once, else
+        each alone; a document's failure is written in its ``error``."""
         try:
             with self.env.cr.savepoint():
                 self._generate_invoice_documents(moves_data)
@@ -64,11 +97,21 @@ class AccountMoveSend(models.AbstractModel):
                     move_data["error"] = self.env._(
                         "The PDF could not be generated: %(error)s", error=error
                     )
-        return {
-            move: self._format_error_text(move_data["error"])
-            for move, move_data in moves_data.items()
-            if move_data.get("error")
-        }
+
+    @api.model
+    def _autocomm_note_einvoices_left_out(self, moves_data):
+        """Say on each document e-mailed without its e-invoice why it was left
+        out, so that the clerk can fix the invoice or the customer's format."""
+        for move, move_data in moves_data.items():
+            reason = move_data.get("autocomm_einvoice_left_out")
+            if reason:
+                intro = self.env._(
+                    "The e-mail was sent with the PDF but without the e-invoice,"
+                    " which could not be built:"
+                )
+                move._message_log(
+                    body=Markup("<p>%s</p>%s") % (intro, plaintext2html(reason))
+                )
 
     @api.model
     def _autocomm_post_message(self, move, move_data):

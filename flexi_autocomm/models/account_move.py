@@ -634,6 +634,9 @@ class AccountMove(models.Model):
             lambda m: (m.journal_id, m._autocomm_mail_lang())
         ).items():
             moves = moves.with_context(lang=lang)
+            # The document's title depends on the language, but Odoo caches
+            # it for the whole batch in the language it was first read in.
+            moves.invalidate_recordset(["type_name"])
             try:
                 bodies = journal._autocomm_render_email_text(moves, lang)
                 signatures = render_mixin.with_context(lang=lang)._render_template(

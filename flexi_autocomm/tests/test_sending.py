@@ -400,3 +400,27 @@ class TestContent(AutocommCase):
         self.run_autocomm_cron()
         message = invoice.message_ids.filtered(lambda m: m.message_type == "comment")
         self.assertEqual(message.author_id, self.salesperson.partner_id)
+
+
+@tagged("post_install", "-at_install")
+class TestLanguages(AutocommCase):
+    def test_each_recipient_reads_its_language_in_one_batch(self):
+        self.env["res.lang"]._activate_lang("cs_CZ")
+        self.env["ir.module.module"].search(
+            [("name", "in", ("account", "flexi_autocomm"))]
+        )._load_module_terms(["account", "flexi_autocomm"], ["cs_CZ"], overwrite=True)
+        czech = self.env["res.partner"].create(
+            {"name": "Pekárna a.s.", "email": "pekarna@example.com", "lang": "cs_CZ"}
+        )
+        english = self.create_invoice()
+        in_czech = self.create_invoice(partner=czech)
+        self.run_autocomm_cron()
+        self.assertEqual(english.autocomm_state, "sent", english.autocomm_error)
+        self.assertEqual(in_czech.autocomm_state, "sent", in_czech.autocomm_error)
+        (message,) = (m for m in self.smtp.messages if m.rcpt_tos == [czech.email])
+        self.assertTrue(message.subject.startswith("Faktura "), message.subject)
+        english_subjects = {
+            m.subject for m in self.smtp.messages if m.rcpt_tos != [czech.email]
+        }
+        self.assertEqual(len(english_subjects), 1)
+        self.assertTrue(english_subjects.pop().startswith("Invoice "))

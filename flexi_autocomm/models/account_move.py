@@ -89,6 +89,12 @@ class AccountMove(models.Model):
         related="company_id.autocomm_mode",
         string="Company's automatic e-mail sending",
     )
+    autocomm_cron_problem = fields.Char(
+        string="Scheduled sending problem",
+        compute="_compute_autocomm_cron_problem",
+        help="Why a document waiting to be e-mailed is not sent: the scheduled "
+        "action is disabled or failing.",
+    )
 
     customer_contract_id = fields.Many2one(
         comodel_name="customer.contract",
@@ -166,6 +172,15 @@ class AccountMove(models.Model):
             move.autocomm_state = (
                 "to_send" if move._autocomm_is_sent_by_default() else "no_send"
             )
+
+    @api.depends("autocomm_state")
+    def _compute_autocomm_cron_problem(self):
+        waiting = self.filtered(lambda m: m.autocomm_state in ("to_send", "sending"))
+        (self - waiting).autocomm_cron_problem = False
+        if waiting:
+            waiting.autocomm_cron_problem = self.env[
+                "res.company"
+            ]._autocomm_cron_problem()
 
     def _autocomm_is_sent_by_default(self):
         """Whether a new document is marked Send by its journal's flag.

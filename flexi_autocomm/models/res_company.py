@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_datetime
 
 from .res_partner import is_valid_email
 
@@ -62,3 +63,33 @@ class ResCompany(models.Model):
         if self.autocomm_mode == "no_send" or not self.autocomm_bcc_email:
             return self.env["res.partner"]
         return self.env["res.partner"].sudo().find_or_create(self.autocomm_bcc_email)
+
+    @api.model
+    def _autocomm_cron_problem(self):
+        """Why the scheduled action that sends the documents does not run as it
+        should (deleted, disabled, failing), in a clerk's words; else False."""
+        cron = self.env.ref(
+            "flexi_autocomm.ir_cron_autocomm_send", raise_if_not_found=False
+        )
+        if not cron:
+            return self.env._(
+                "The scheduled action that sends documents automatically is "
+                "missing: update the Automatic Communication app to restore it."
+            )
+        cron = cron.sudo()
+        if not cron.active:
+            return self.env._(
+                "The scheduled action '%(cron)s' is disabled (Settings > Technical"
+                " > Scheduled Actions; Odoo also disables it after failing for a "
+                "week): documents marked Send wait until it is enabled again.",
+                cron=cron.name,
+            )
+        if cron.failure_count:
+            return self.env._(
+                "The scheduled action '%(cron)s' has failed %(count)s times in a row"
+                " since %(date)s (see the server log): documents marked Send wait.",
+                cron=cron.name,
+                count=cron.failure_count,
+                date=format_datetime(self.env, cron.first_failure_date),
+            )
+        return False

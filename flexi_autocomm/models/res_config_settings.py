@@ -13,3 +13,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.autocomm_bcc_email",
         readonly=False,
     )
+    autocomm_cron_problem = fields.Char(
+        string="Scheduled sending problem",
+        compute="_compute_autocomm_cron_problem",
+    )
+
+    def _compute_autocomm_cron_problem(self):
+        self.autocomm_cron_problem = self.env["res.company"]._autocomm_cron_problem()

@@ -1,6 +1,8 @@
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, TransactionCase, tagged
 
+from .common import AutocommCase
+
 
 @tagged("post_install", "-at_install")
 class TestSettings(TransactionCase):
@@ -42,3 +44,39 @@ class TestSettings(TransactionCase):
             ).execute()
         self.assertIn("BCC address is required", str(caught.exception))
         self.assertEqual(self.env.company.autocomm_mode, mode_before)
+
+
+@tagged("post_install", "-at_install")
+class TestScheduledActionProblems(AutocommCase):
+    def setUp(self):
+        super().setUp()
+        self.cron = self.env.ref("flexi_autocomm.ir_cron_autocomm_send")
+
+    def settings_problem(self):
+        return self.env["res.config.settings"].create({}).autocomm_cron_problem
+
+    def test_running_scheduled_action_says_nothing(self):
+        invoice = self.create_invoice()
+        self.assertFalse(self.settings_problem())
+        self.assertFalse(invoice.autocomm_cron_problem)
+
+    def test_disabled_scheduled_action_shown_on_settings_and_queued_documents(self):
+        queued = self.create_invoice()
+        not_queued = self.create_invoice(autocomm_state="no_send")
+        self.cron.active = False
+        self.assertIn("is disabled", self.settings_problem())
+        self.assertIn("is disabled", queued.autocomm_cron_problem)
+        self.assertFalse(not_queued.autocomm_cron_problem)
+
+    def test_failing_scheduled_action_shown_with_failure_count(self):
+        queued = self.create_invoice()
+        self.cron.write({"failure_count": 3, "first_failure_date": "2026-11-30 08:00"})
+        self.assertIn("failed 3 times", self.settings_problem())
+        self.assertIn("failed 3 times", queued.autocomm_cron_problem)
+
+    def test_billing_user_reads_why_documents_wait(self):
+        queued = self.create_invoice()
+        self.cron.active = False
+        self.assertIn(
+            "is disabled", queued.with_user(self.salesperson).autocomm_cron_problem
+        )

@@ -5,6 +5,7 @@ from . import account_journal
 from . import account_move
 from . import account_move_send
 from . import mail_mail
+from . import mail_thread
 from . import customer_contract_type
 from . import customer_contract
 from . import customer_contract_line

@@ -2,13 +2,14 @@ import gc
 import logging
 import threading
 from contextlib import contextmanager
+from textwrap import shorten
 
 import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, email_normalize, formataddr
+from odoo.tools import SQL, email_normalize, formataddr, html2plaintext
 from odoo.tools.sql import column_exists
 
 from .res_partner import is_valid_email
@@ -84,6 +85,16 @@ class AccountMove(models.Model):
         string="Automatic e-mails",
         readonly=True,
         groups="base.group_user",
+    )
+    autocomm_message_id = fields.Many2one(
+        comodel_name="mail.message",
+        string="Automatic e-mail message",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_user",
+        help="The chatter message of the last automatic e-mail: a bounce names "
+        "it, once the e-mails themselves are deleted.",
     )
     autocomm_company_mode = fields.Selection(
         related="company_id.autocomm_mode",
@@ -775,6 +786,7 @@ class AccountMove(models.Model):
                 {"autocomm_state": "sending", "autocomm_error": False}
             )
             sent._autocomm_set_recipients(recipients)
+            sent._autocomm_remember_messages()
             sender._autocomm_note_einvoices_left_out(
                 {move: data for move, data in moves_data.items() if move in sent}
             )
@@ -861,6 +873,44 @@ class AccountMove(models.Model):
             note=error,
         )
 
+    def _autocomm_remember_messages(self):
+        """Note each document's chatter message of the automatic e-mail just
+        queued (its e-mails are deleted once sent; a bounce names it)."""
+        self.env["mail.mail"].flush_model(
+            ["autocomm_move_id", "autocomm_outcome", "mail_message_id"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """UPDATE account_move move
+                      SET autocomm_message_id = mail.mail_message_id
+                     FROM mail_mail mail
+                    WHERE mail.autocomm_move_id = move.id
+                      AND mail.autocomm_outcome = 'new'
+                      AND move.id IN %s""",
+                tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset(["autocomm_message_id"])
+
+    @api.model
+    def _autocomm_receive_bounce(self, message, email, report):
+        """A bounce came back for the automatic e-mail ``message`` to ``email``:
+        the document it was sent for failed after all (a bounced archive copy
+        is only noted). ``report`` is the bounce's text."""
+        move = self.sudo().search([("autocomm_message_id", "=", message.id)], limit=1)
+        if not move or move.autocomm_state not in ("sending", "sent"):
+            return
+        reason = self.env._(
+            "The e-mail to %(email)s came back undelivered: %(report)s",
+            email=email,
+            report=shorten(html2plaintext(report), 500, placeholder=" …"),
+        )
+        if email == email_normalize(move.company_id.autocomm_bcc_email or ""):
+            move._message_log(body=reason)
+            return
+        move._autocomm_set_failed(reason)
+        move._autocomm_mark_unsent()
+
     def _autocomm_close_failure_activities(self):
         """Mark done the "Automatic e-mail failed" to-dos of these documents,
         sent after all."""
@@ -898,6 +948,13 @@ class AccountMove(models.Model):
         self.filtered(lambda move: not move.is_move_sent).with_context(
             check_move_validity=False, mail_notrack=True
         ).write({"is_move_sent": True})
+
+    def _autocomm_mark_unsent(self):
+        """Undo :meth:`_autocomm_mark_sent` for documents whose e-mail
+        bounced after the mail server had accepted it."""
+        self.filtered("is_move_sent").with_context(
+            check_move_validity=False, mail_notrack=True
+        ).write({"is_move_sent": False})
 
     def _autocomm_sync_state(self):
         """Derive the mail state of Sending documents from their e-mails.

@@ -17,6 +17,40 @@ SMTP_CODE_RE = re.compile(r"\((?P<code>[245]\d\d),")
 INVALID_ADDRESS_FAILURES = ("mail_email_invalid", "mail_email_missing")
 
 
+class SmtpDataWatch:
+    """Whether the current message's data went out in full on an SMTP session.
+
+    The end-of-data line (CRLF.CRLF, RFC 5321 section 4.1.1.4) completes a
+    message for the server. A connection lost before it was sent leaves the
+    server without a message; lost after it and before the server's reply,
+    the message may have been delivered (RFC 1047). smtplib raises
+    ``SMTPServerDisconnected`` in both cases: this watch tells them apart by
+    noting when the session's ``send()`` has handed the end of the data over.
+    """
+
+    END_OF_DATA = b"\r\n.\r\n"
+
+    def __init__(self, smtp_session):
+        self.data_sent = False
+        # ir.mail_server's connections wrap smtplib's session in ``__obj__``;
+        # in Odoo's test mode there is no session (nothing is sent).
+        smtp = getattr(smtp_session, "__obj__", smtp_session)
+        if smtp is None:
+            return
+        send = smtp.send
+
+        def send_and_watch(data):
+            send(data)
+            if isinstance(data, bytes) and data.endswith(self.END_OF_DATA):
+                self.data_sent = True
+
+        smtp.send = send_and_watch
+
+    def reset(self):
+        """Before each message."""
+        self.data_sent = False
+
+
 class MailMail(models.Model):
     _inherit = "mail.mail"
 
@@ -218,12 +252,13 @@ class MailMail(models.Model):
                 batch._autocomm_note_outage(error)
                 continue
             mail_server = self.env["ir.mail_server"].sudo().browse(server_id)
+            data_watch = SmtpDataWatch(smtp_session)
             try:
                 for mail in batch:
                     if not mail._autocomm_claim():
                         continue
                     mail._autocomm_send_claimed(
-                        smtp_session, alias_domain_id, mail_server
+                        smtp_session, alias_domain_id, mail_server, data_watch
                     )
                     self.env["account.move"]._autocomm_commit()
             except smtplib.SMTPServerDisconnected as error:
@@ -281,8 +316,13 @@ class MailMail(models.Model):
         self.env["account.move"]._autocomm_commit()
         return claimed
 
-    def _autocomm_send_claimed(self, smtp_session, alias_domain_id, mail_server):
-        """Send a claimed e-mail; its outcome is written by the post-processing."""
+    def _autocomm_send_claimed(
+        self, smtp_session, alias_domain_id, mail_server, data_watch
+    ):
+        """Send a claimed e-mail; its outcome is written by the post-processing.
+
+        :param data_watch: the session's :class:`SmtpDataWatch`
+        """
         self.ensure_one()
         move_id = self.autocomm_move_id.id
         try:
@@ -301,6 +341,7 @@ class MailMail(models.Model):
             # Nothing was sent: another worker or a user holds the document.
             self._autocomm_release(self.autocomm_outcome)
             return
+        data_watch.reset()
         try:
             with self.env["account.move"]._autocomm_step():
                 self._send(
@@ -309,13 +350,30 @@ class MailMail(models.Model):
                     mail_server=mail_server,
                 )
         except smtplib.SMTPServerDisconnected:
-            # The server hung up before accepting the message (RFC 5321: no
-            # delivery without the final reply): it is sent again later.
-            self._autocomm_release("retry")
+            self._autocomm_note_disconnected(data_watch.data_sent)
             raise
         except Exception as error:  # noqa: BLE001 - outcome cannot be known
             _logger.exception("Automatic e-mail %s: outcome unknown", self.id)
             self._autocomm_mark_unknown(tools.exception_to_unicode(error))
+
+    def _autocomm_note_disconnected(self, data_sent):
+        """The server hung up without answering the message.
+
+        Before the end of the data, it has no message: it is sent again
+        later. After it, it may have delivered it (RFC 1047): sending it again
+        could deliver it twice, so its outcome is unknown ("Check delivery").
+        """
+        if not data_sent:
+            self._autocomm_release("retry")
+            return
+        self._autocomm_mark_unknown(
+            self.env._(
+                "The connection to the mail server was lost after the e-mail "
+                "was handed over and before the server confirmed it: it may or "
+                "may not have been delivered. Check with the recipient, then use "
+                "Resend if needed."
+            )
+        )
 
     def _autocomm_release(self, outcome):
         self.write(

@@ -123,6 +123,33 @@ class TestDelivery(AutocommCase):
         self.assertEqual(invoice.autocomm_state, "failed")
         self.assertIn("451", invoice.autocomm_error)
 
+    def test_connection_lost_after_data_is_check_delivery_not_resent(self):
+        # The server has the whole message, the connection drops before its
+        # answer (RFC 1047): it may have been delivered, it is never sent again.
+        self.smtp.hang_up("data")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.run_autocomm_cron()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "unknown")
+        self.assertIn("connection to the mail server was lost", invoice.autocomm_error)
+        self.assertEqual(
+            self.smtp.envelope_recipients(),
+            ["accounts@customer.example.com", "boss@customer.example.com"],
+        )
+
+    def test_connection_lost_before_data_is_retried(self):
+        self.smtp.hang_up("mail")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sending")
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        self.assertEqual(
+            self.smtp.envelope_recipients(),
+            ["accounts@customer.example.com", "boss@customer.example.com"],
+        )
+
     def run_cron_failing_post(self, failing):
         """Run the scheduled action with the e-mail of ``failing`` failing to
         be built."""

@@ -186,12 +186,35 @@ class AccountMove(models.Model):
         res = super().write(vals)
         if vals.get("autocomm_state") == "sent":
             self._autocomm_close_failure_activities()
+        if vals.get("state") in ("draft", "cancel"):
+            self._autocomm_withdraw()
         if vals.get("state") == "cancel":
             # A cancelled document is never sent.
             self.filtered(
                 lambda m: m.autocomm_state in ("to_send", "failed")
             ).with_context(autocomm_engine=True).autocomm_state = "no_send"
         return res
+
+    def _autocomm_withdraw(self):
+        """Documents no longer posted: the e-mails they still wait to send are
+        withdrawn, so that what was built from the posted document never goes
+        out. The document is marked Send again: like any draft marked Send,
+        it is sent once posted again; cancelled, it is not sent at all.
+        """
+        moves = self.filtered(lambda m: m.autocomm_state == "sending")
+        if not moves:
+            return
+        moves.sudo().autocomm_mail_ids.filtered(
+            lambda mail: mail.autocomm_outcome not in ("sent", "cancel")
+        )._autocomm_cancel()
+        moves.with_context(autocomm_engine=True).write(
+            {"autocomm_state": "to_send", "autocomm_error": False}
+        )
+        note = self.env._(
+            "The automatic e-mail waiting for the mail server was withdrawn: "
+            "the document is no longer posted."
+        )
+        moves._message_log_batch(bodies=dict.fromkeys(moves.ids, note))
 
     def _autocomm_check_state_change(self, new_state):
         if new_state not in AUTOCOMM_USER_STATES:

@@ -393,6 +393,10 @@ class MailMail(models.Model):
         )
         self.write({"autocomm_outcome": "retry", "failure_reason": reason})
 
+    def _autocomm_cancel(self):
+        """Never to be sent: neither by our dispatcher nor by Odoo's queue."""
+        self.write({"autocomm_outcome": "cancel", "state": "cancel"})
+
     def _autocomm_mark_unknown(self, reason):
         self.write(
             {

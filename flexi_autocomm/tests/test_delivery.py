@@ -58,6 +58,38 @@ class TestDelivery(AutocommCase):
         self.assertEqual(len(self.smtp.messages), 2)
         self.assertEqual(len(invoice.message_ids.filtered(lambda m: m.partner_ids)), 1)
 
+    def test_cancelled_while_server_down_is_never_sent(self):
+        invoice = self.create_invoice()
+        self.smtp.go_down()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sending")
+        invoice.button_cancel()
+        self.assertEqual(invoice.autocomm_state, "no_send")
+        self.assertTrue(invoice.message_ids.filtered(lambda m: "withdrawn" in m.body))
+        self.smtp.come_back()
+        self.run_autocomm_cron()
+        self.assertFalse(self.smtp.messages)
+        self.assertEqual(invoice.autocomm_state, "no_send")
+
+    def test_reset_to_draft_while_server_down_waits_until_posted_again(self):
+        invoice = self.create_invoice()
+        self.smtp.go_down()
+        self.run_autocomm_cron()
+        invoice.button_draft()
+        # Marked Send, like a draft: the e-mail built from the posted
+        # document is withdrawn, the corrected one goes when it is posted.
+        self.assertEqual(invoice.autocomm_state, "to_send")
+        self.smtp.come_back()
+        self.run_autocomm_cron()
+        self.assertFalse(self.smtp.messages)
+        invoice.action_post()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        self.assertEqual(
+            self.smtp.envelope_recipients(),
+            ["accounts@customer.example.com", "boss@customer.example.com"],
+        )
+
     def test_permanent_refusal_fails_with_reason_and_activity(self):
         self.smtp.refuse_permanently("boss@customer.example.com")
         invoice = self.create_invoice()

@@ -922,12 +922,16 @@ class AccountMove(models.Model):
         )
         mails_by_move = mails.grouped("autocomm_move_id")
         delivered = self.browse()
+        lost_copies = mails.browse()
         engine = self.with_context(autocomm_engine=True)
         for move in moves:
             move_mails = mails_by_move.get(move, mails.browse())
-            outcomes = set(move_mails.mapped("autocomm_outcome"))
+            hidden_copies = move._autocomm_hidden_copies(move_mails)
+            # The hidden copy (archive) is not what the document is sent for:
+            # its refusal does not fail the document (see below).
+            outcomes = set((move_mails - hidden_copies).mapped("autocomm_outcome"))
             error = move_mails._autocomm_error_text()
-            if outcomes & {"new", "pending", "retry"}:
+            if set(move_mails.mapped("autocomm_outcome")) & {"new", "pending", "retry"}:
                 if move.autocomm_error != error:
                     engine.browse(move.id).autocomm_error = error
             elif "unknown" in outcomes:
@@ -944,6 +948,9 @@ class AccountMove(models.Model):
                 )
             else:
                 delivered |= move
+                lost_copies |= hidden_copies.filtered(
+                    lambda m: m.autocomm_outcome in ("failed", "unknown")
+                )
         if delivered:
             # Odoo's flag first: the tracked write below then finds it set,
             # and the chatter tells the sending once, with the mail state.
@@ -962,6 +969,19 @@ class AccountMove(models.Model):
                     m.autocomm_move_id in delivered and m.autocomm_outcome == "sent"
                 )
             ).unlink()
+        lost_copies._autocomm_note_lost_hidden_copies()
+
+    def _autocomm_hidden_copies(self, mails):
+        """The e-mails of this document that are the hidden copy to the
+        company's BCC address: their recipient is none of the document's
+        recipients (in "BCC only" mode the BCC address is the recipient)."""
+        self.ensure_one()
+        return mails.filtered(
+            lambda mail: (
+                mail.recipient_ids
+                and not mail.recipient_ids & self.autocomm_recipient_ids
+            )
+        )
 
     def _message_compute_author(
         self, author_id=None, email_from=None, raise_on_email=True

@@ -458,6 +458,20 @@ class MailMail(models.Model):
             else:
                 mail.write({"autocomm_outcome": "failed", "autocomm_dispatch_pid": 0})
 
+    def _autocomm_note_lost_hidden_copies(self):
+        """Say on each document that its hidden copy did not arrive, though its
+        recipients received it (the document is Sent: nothing to resend)."""
+        bodies = {
+            move.id: self.env._(
+                "The document was delivered to its recipients, but not its hidden "
+                "copy to the archive address: %(error)s",
+                error=mails._autocomm_error_text(),
+            )
+            for move, mails in self.grouped("autocomm_move_id").items()
+        }
+        if bodies:
+            self.env["account.move"].browse(bodies)._message_log_batch(bodies=bodies)
+
     # ------------------------------------------------------------------
     # Crash recovery
     # ------------------------------------------------------------------

@@ -128,6 +128,37 @@ class TestDelivery(AutocommCase):
             )
         )
 
+    def test_refused_archive_copy_does_not_fail_document(self):
+        self.company.autocomm_bcc_email = "archive@our.example.com"
+        self.smtp.refuse_permanently("archive@our.example.com")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        self.assertFalse(invoice.activity_ids)
+        (note,) = invoice.message_ids.filtered(
+            lambda m: "archive@our.example.com" in m.body
+        )
+        self.assertIn("550", note.body)
+        self.run_autocomm_cron()
+        self.assertEqual(
+            self.smtp.envelope_recipients(),
+            ["accounts@customer.example.com", "boss@customer.example.com"],
+        )
+
+    def test_refused_bcc_only_copy_fails_document(self):
+        # In "BCC only" mode the archive address is the only recipient.
+        self.company.write(
+            {
+                "autocomm_mode": "bcc_only",
+                "autocomm_bcc_email": "archive@our.example.com",
+            }
+        )
+        self.smtp.refuse_permanently("archive@our.example.com")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "failed")
+        self.assertIn("archive@our.example.com", invoice.autocomm_error)
+
     def test_temporary_refusal_retried_later(self):
         self.smtp.refuse_temporarily("boss@customer.example.com")
         invoice = self.create_invoice()

@@ -77,11 +77,11 @@ class MailMail(models.Model):
     autocomm_attempts = fields.Integer(
         string="Sending attempts", default=0, readonly=True
     )
-    # Set, and committed, just before the message goes to the SMTP server: a
-    # worker that dies after this leaves an e-mail whose outcome is unknown.
-    autocomm_dispatch_pid = fields.Integer(
-        string="Sending process", default=0, readonly=True
-    )
+    # The claim of a worker: set, and committed, just before the message goes
+    # to the SMTP server, cleared with its outcome. A claim still there when
+    # its lease has run out was left by a worker that died in between: the
+    # outcome of that e-mail is unknown (see _autocomm_recover_interrupted).
+    autocomm_claimed_until = fields.Datetime(string="Claimed until", readonly=True)
     autocomm_dispatch_date = fields.Datetime(string="Sending started", readonly=True)
 
     @api.model_create_multi
@@ -226,7 +226,7 @@ class MailMail(models.Model):
                 [
                     ("autocomm_move_id", "!=", False),
                     ("state", "=", "outgoing"),
-                    ("autocomm_dispatch_pid", "=", 0),
+                    ("autocomm_claimed_until", "=", False),
                     ("autocomm_outcome", "in", ("pending", "retry")),
                 ],
                 order="autocomm_move_id, id",
@@ -291,19 +291,38 @@ class MailMail(models.Model):
             _logger.info("Documents left to the next run (another worker): %s", error)
             self.env.ref("flexi_autocomm.ir_cron_autocomm_send")._trigger()
 
+    @api.model
+    def _autocomm_claim_lease(self):
+        """Seconds a claim is good for (system parameter
+        ``flexi_autocomm.claim_lease_seconds``, default 600).
+
+        A live worker settles a claim within one SMTP conversation (Odoo's
+        SMTP timeout is 60 s per step); a claim older than this is one whose
+        worker died. A longer lease only makes a dead worker's documents wait
+        longer for "Check delivery".
+        """
+        return int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("flexi_autocomm.claim_lease_seconds", 600)
+        )
+
     def _autocomm_claim(self):
-        """Record, and commit, that this worker is about to send the e-mail."""
+        """Record, and commit, that this worker is about to send the e-mail,
+        with the lease of the claim (the database's clock, the same for every
+        worker)."""
         self.ensure_one()
         self.flush_recordset()
         try:
             with self.env["account.move"]._autocomm_step(flush=False):
                 self.env.cr.execute(
-                    "UPDATE mail_mail SET autocomm_dispatch_pid = pg_backend_pid(), "
+                    "UPDATE mail_mail SET autocomm_claimed_until = "
+                    "clock_timestamp() AT TIME ZONE 'UTC' + make_interval(secs => %s), "
                     "autocomm_dispatch_date = now() AT TIME ZONE 'UTC', "
                     "autocomm_attempts = COALESCE(autocomm_attempts, 0) + 1 "
                     "WHERE id = %s AND state = 'outgoing' "
-                    "AND COALESCE(autocomm_dispatch_pid, 0) = 0 RETURNING id",
-                    (self.id,),
+                    "AND autocomm_claimed_until IS NULL RETURNING id",
+                    (self._autocomm_claim_lease(), self.id),
                 )
                 claimed = bool(self.env.cr.fetchone())
         except psycopg2.extensions.TransactionRollbackError:
@@ -311,7 +330,7 @@ class MailMail(models.Model):
             # (repeatable read): it claimed or settled it.
             claimed = False
         self.invalidate_recordset(
-            ["autocomm_dispatch_pid", "autocomm_dispatch_date", "autocomm_attempts"]
+            ["autocomm_claimed_until", "autocomm_dispatch_date", "autocomm_attempts"]
         )
         self.env["account.move"]._autocomm_commit()
         return claimed
@@ -378,7 +397,7 @@ class MailMail(models.Model):
     def _autocomm_release(self, outcome):
         self.write(
             {
-                "autocomm_dispatch_pid": 0,
+                "autocomm_claimed_until": False,
                 "autocomm_dispatch_date": False,
                 "autocomm_outcome": outcome,
             }
@@ -402,7 +421,7 @@ class MailMail(models.Model):
             {
                 "state": "exception",
                 "autocomm_outcome": "unknown",
-                "autocomm_dispatch_pid": 0,
+                "autocomm_claimed_until": False,
                 "failure_reason": reason,
             }
         )
@@ -438,7 +457,7 @@ class MailMail(models.Model):
 
     def _autocomm_record_outcome(self, failure_type, failure_reason):
         if not failure_type:
-            self.write({"autocomm_outcome": "sent", "autocomm_dispatch_pid": 0})
+            self.write({"autocomm_outcome": "sent", "autocomm_claimed_until": False})
             return
         outcome = self._autocomm_classify_failure(failure_type, failure_reason)
         max_attempts = int(
@@ -452,11 +471,13 @@ class MailMail(models.Model):
                     {
                         "state": "outgoing",
                         "autocomm_outcome": "retry",
-                        "autocomm_dispatch_pid": 0,
+                        "autocomm_claimed_until": False,
                     }
                 )
             else:
-                mail.write({"autocomm_outcome": "failed", "autocomm_dispatch_pid": 0})
+                mail.write(
+                    {"autocomm_outcome": "failed", "autocomm_claimed_until": False}
+                )
 
     def _autocomm_note_lost_hidden_copies(self):
         """Say on each document that its hidden copy did not arrive, though its
@@ -480,9 +501,10 @@ class MailMail(models.Model):
     def _autocomm_recover_interrupted(self):
         """E-mails claimed by a worker that is gone: their outcome is unknown.
 
-        The claim holds the claiming database connection's process id; when
-        no live connection with that id existed at claim time, the worker
-        died between the claim and the commit of the outcome.
+        A claim whose lease has run out was never settled: its worker died
+        between the claim and the commit of the outcome. Nothing here relies
+        on the worker's database connection, which a connection pooler (such
+        as pgbouncer in transaction mode) keeps alive after the worker died.
         """
         self.env.flush_all()
         self.env.cr.execute(
@@ -490,13 +512,8 @@ class MailMail(models.Model):
             SELECT mail.id FROM mail_mail mail
              WHERE mail.autocomm_move_id IS NOT NULL
                AND mail.state = 'outgoing'
-               AND COALESCE(mail.autocomm_dispatch_pid, 0) != 0
-               AND NOT EXISTS (
-                   SELECT 1 FROM pg_stat_activity activity
-                    WHERE activity.pid = mail.autocomm_dispatch_pid
-                      AND activity.backend_start AT TIME ZONE 'UTC'
-                          <= mail.autocomm_dispatch_date
-               )
+               AND mail.autocomm_claimed_until
+                   < clock_timestamp() AT TIME ZONE 'UTC'
                FOR UPDATE OF mail SKIP LOCKED
             """
         )
@@ -532,7 +549,7 @@ class MailMail(models.Model):
             {
                 "state": "exception",
                 "autocomm_outcome": "unknown",
-                "autocomm_dispatch_pid": 0,
+                "autocomm_claimed_until": False,
                 "failure_reason": reason,
             }
         )

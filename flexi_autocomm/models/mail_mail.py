@@ -1,6 +1,7 @@
 import logging
 import re
 import smtplib
+from datetime import timedelta
 
 import psycopg2
 
@@ -15,6 +16,8 @@ _logger = logging.getLogger(__name__)
 SMTP_CODE_RE = re.compile(r"\((?P<code>[245]\d\d),")
 # Odoo's failure types that say the address itself is wrong.
 INVALID_ADDRESS_FAILURES = ("mail_email_invalid", "mail_email_missing")
+# Outcomes after which an e-mail is never sent again by the engine.
+FINISHED_OUTCOMES = ("sent", "failed", "unknown", "cancel")
 
 
 class SmtpDataWatch:
@@ -538,6 +541,75 @@ class MailMail(models.Model):
         )
         self._autocomm_sync_documents(mails.autocomm_move_id | settled)
         self.env["account.move"]._autocomm_commit()
+
+    # ------------------------------------------------------------------
+    # Housekeeping
+    # ------------------------------------------------------------------
+
+    @api.autovacuum
+    def _gc_autocomm_mails(self):
+        """Remove the engine's finished e-mails after
+        ``flexi_autocomm.mail_keep_days`` days (default 180).
+
+        Odoo deletes its own invoice e-mails once sent (``auto_delete``), as
+        the engine does once a document is Sent; the e-mails of failed or
+        unknown deliveries stay for a while to explain them, as long as Odoo
+        keeps its notifications (``mail.notification._gc_notifications``,
+        180 days). The e-mails of a document still being sent stay: its state
+        is derived from them. The chatter message of each e-mail stays.
+        """
+        days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("flexi_autocomm.mail_keep_days", 180)
+        )
+        mails = self.sudo().search(
+            [
+                ("autocomm_outcome", "in", FINISHED_OUTCOMES),
+                ("state", "!=", "outgoing"),
+                ("write_date", "<", fields.Datetime.now() - timedelta(days=days)),
+                "|",
+                ("autocomm_move_id", "=", False),
+                ("autocomm_move_id.autocomm_state", "!=", "sending"),
+            ],
+            limit=models.GC_UNLINK_LIMIT,
+        )
+        if len(mails) >= models.GC_UNLINK_LIMIT:
+            self.env.ref("base.autovacuum_job")._trigger()
+        mails.unlink()
+
+    @api.model
+    def _autocomm_cancel_before_uninstall(self):
+        """Cancel the automatic e-mails that still wait for the engine
+        (queued, to be retried, or claimed).
+
+        Once the addon is gone, Odoo's own mail queue sends every e-mail in
+        state ``outgoing``: it would send these behind the engine's back.
+        Their documents, and those still queued, say in their chatter that
+        they were not (or not fully) e-mailed, since the mail state goes away
+        with the addon.
+        """
+        mails = self.sudo().search(
+            [("autocomm_outcome", "!=", False), ("state", "=", "outgoing")]
+        )
+        mails.write(
+            {
+                "state": "cancel",
+                "autocomm_outcome": "cancel",
+                "failure_reason": self.env._(
+                    "Cancelled: the automatic e-mail sending was uninstalled."
+                ),
+            }
+        )
+        moves = mails.autocomm_move_id | self.env["account.move"].sudo().search(
+            [("autocomm_state", "=", "to_send")]
+        )
+        note = self.env._(
+            "Automatic e-mail sending was uninstalled before this document was "
+            "e-mailed to all its recipients: what had not gone out yet will not "
+            "be sent."
+        )
+        moves._message_log_batch(bodies=dict.fromkeys(moves.ids, note))
 
     def _autocomm_mark_interrupted(self):
         reason = self.env._(

@@ -358,9 +358,9 @@ def scenario_outage(env, smtp_port, customers, contacts):
 
 
 @dataset
-def scenario_upgrade(env, smtp_port):
-    """Scenario 7, run by the previous release of the addon: one invoice in
-    each state of the sending, two contacts each.
+def scenario_every_state(env, smtp_port):
+    """Scenarios 7 and 8 (upgrade, uninstall): one invoice in each state of
+    the sending, two contacts each.
 
     ``sent`` went out; ``waiting`` waits for a mail server that is down (its
     e-mails are to be retried); ``claimed`` waits too, but one of its e-mails
@@ -371,7 +371,7 @@ def scenario_upgrade(env, smtp_port):
         partner_id]}, "claimed_mail_id": id}``
     """
     setup_sending(env, smtp_port)
-    customers = create_customers(env, count=4, contacts=2, prefix="upgrade")
+    customers = create_customers(env, count=4, contacts=2, prefix="state")
     invoices = create_invoices(env, [partner_id for partner_id, _emails in customers])
     moves = env["account.move"].browse(move_id for move_id, _n, _p in invoices)
     sent, waiting, claimed, queued = moves
@@ -406,6 +406,21 @@ def scenario_upgrade(env, smtp_port):
 def run_send_cron(env):
     """One run of the sending scheduled action's method, in this process."""
     env["account.move"]._cron_autocomm_send()
+    return True
+
+
+@dataset
+def uninstall_autocomm(env):
+    """Uninstall the addon, as the Apps menu does."""
+    module = env["ir.module.module"].search([("name", "=", "flexi_autocomm")])
+    module.button_immediate_uninstall()
+    return module.state
+
+
+@dataset
+def process_mail_queue(env):
+    """Odoo's own mail queue, as its scheduled action runs it."""
+    env["mail.mail"].process_email_queue()
     return True
 
 

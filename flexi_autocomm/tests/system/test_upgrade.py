@@ -121,7 +121,7 @@ def test_upgrade_keeps_queued_sending_and_sent_documents(system_settings, tmp_pa
             log_file=tmp_path / "install.log",
         )
         setup = ScenarioDatabase(old_settings, db.name).call(
-            "scenario_upgrade", smtp_port=sink.port
+            "scenario_every_state", smtp_port=sink.port
         )
         invoices = setup["invoices"]
         move_ids = [move_id for move_id, _name, _partner in invoices.values()]

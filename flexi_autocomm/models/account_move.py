@@ -212,12 +212,35 @@ class AccountMove(models.Model):
         res = super().write(vals)
         if vals.get("autocomm_state") == "sent":
             self._autocomm_close_failure_activities()
+        if vals.get("state") in ("draft", "cancel"):
+            self._autocomm_withdraw()
         if vals.get("state") == "cancel":
             # A cancelled document is never sent.
             self.filtered(
                 lambda m: m.autocomm_state in ("to_send", "failed")
             ).with_context(autocomm_engine=True).autocomm_state = "no_send"
         return res
+
+    def _autocomm_withdraw(self):
+        """Documents no longer posted: the e-mails they still wait to send are
+        withdrawn, so that what was built from the posted document never goes
+        out. The document is marked Send again: like any draft marked Send,
+        it is sent once posted again; cancelled, it is not sent at all.
+        """
+        moves = self.filtered(lambda m: m.autocomm_state == "sending")
+        if not moves:
+            return
+        moves.sudo().autocomm_mail_ids.filtered(
+            lambda mail: mail.autocomm_outcome not in ("sent", "cancel")
+        )._autocomm_cancel()
+        moves.with_context(autocomm_engine=True).write(
+            {"autocomm_state": "to_send", "autocomm_error": False}
+        )
+        note = self.env._(
+            "The automatic e-mail waiting for the mail server was withdrawn: "
+            "the document is no longer posted."
+        )
+        moves._message_log_batch(bodies=dict.fromkeys(moves.ids, note))
 
     def _autocomm_check_state_change(self, new_state):
         if new_state not in AUTOCOMM_USER_STATES:
@@ -977,12 +1000,16 @@ class AccountMove(models.Model):
         )
         mails_by_move = mails.grouped("autocomm_move_id")
         delivered = self.browse()
+        lost_copies = mails.browse()
         engine = self.with_context(autocomm_engine=True)
         for move in moves:
             move_mails = mails_by_move.get(move, mails.browse())
-            outcomes = set(move_mails.mapped("autocomm_outcome"))
+            hidden_copies = move._autocomm_hidden_copies(move_mails)
+            # The hidden copy (archive) is not what the document is sent for:
+            # its refusal does not fail the document (see below).
+            outcomes = set((move_mails - hidden_copies).mapped("autocomm_outcome"))
             error = move_mails._autocomm_error_text()
-            if outcomes & {"new", "pending", "retry"}:
+            if set(move_mails.mapped("autocomm_outcome")) & {"new", "pending", "retry"}:
                 if move.autocomm_error != error:
                     engine.browse(move.id).autocomm_error = error
             elif "unknown" in outcomes:
@@ -999,6 +1026,9 @@ class AccountMove(models.Model):
                 )
             else:
                 delivered |= move
+                lost_copies |= hidden_copies.filtered(
+                    lambda m: m.autocomm_outcome in ("failed", "unknown")
+                )
         if delivered:
             # Odoo's flag first: the tracked write below then finds it set,
             # and the chatter tells the sending once, with the mail state.
@@ -1017,6 +1047,19 @@ class AccountMove(models.Model):
                     m.autocomm_move_id in delivered and m.autocomm_outcome == "sent"
                 )
             ).unlink()
+        lost_copies._autocomm_note_lost_hidden_copies()
+
+    def _autocomm_hidden_copies(self, mails):
+        """The e-mails of this document that are the hidden copy to the
+        company's BCC address: their recipient is none of the document's
+        recipients (in "BCC only" mode the BCC address is the recipient)."""
+        self.ensure_one()
+        return mails.filtered(
+            lambda mail: (
+                mail.recipient_ids
+                and not mail.recipient_ids & self.autocomm_recipient_ids
+            )
+        )
 
     def _message_compute_author(
         self, author_id=None, email_from=None, raise_on_email=True

@@ -1,6 +1,7 @@
 import logging
 import re
 import smtplib
+from datetime import timedelta
 
 import psycopg2
 
@@ -15,6 +16,42 @@ _logger = logging.getLogger(__name__)
 SMTP_CODE_RE = re.compile(r"\((?P<code>[245]\d\d),")
 # Odoo's failure types that say the address itself is wrong.
 INVALID_ADDRESS_FAILURES = ("mail_email_invalid", "mail_email_missing")
+# Outcomes after which an e-mail is never sent again by the engine.
+FINISHED_OUTCOMES = ("sent", "failed", "unknown", "cancel")
+
+
+class SmtpDataWatch:
+    """Whether the current message's data went out in full on an SMTP session.
+
+    The end-of-data line (CRLF.CRLF, RFC 5321 section 4.1.1.4) completes a
+    message for the server. A connection lost before it was sent leaves the
+    server without a message; lost after it and before the server's reply,
+    the message may have been delivered (RFC 1047). smtplib raises
+    ``SMTPServerDisconnected`` in both cases: this watch tells them apart by
+    noting when the session's ``send()`` has handed the end of the data over.
+    """
+
+    END_OF_DATA = b"\r\n.\r\n"
+
+    def __init__(self, smtp_session):
+        self.data_sent = False
+        # ir.mail_server's connections wrap smtplib's session in ``__obj__``;
+        # in Odoo's test mode there is no session (nothing is sent).
+        smtp = getattr(smtp_session, "__obj__", smtp_session)
+        if smtp is None:
+            return
+        send = smtp.send
+
+        def send_and_watch(data):
+            send(data)
+            if isinstance(data, bytes) and data.endswith(self.END_OF_DATA):
+                self.data_sent = True
+
+        smtp.send = send_and_watch
+
+    def reset(self):
+        """Before each message."""
+        self.data_sent = False
 
 
 class MailMail(models.Model):
@@ -43,11 +80,11 @@ class MailMail(models.Model):
     autocomm_attempts = fields.Integer(
         string="Sending attempts", default=0, readonly=True
     )
-    # Set, and committed, just before the message goes to the SMTP server: a
-    # worker that dies after this leaves an e-mail whose outcome is unknown.
-    autocomm_dispatch_pid = fields.Integer(
-        string="Sending process", default=0, readonly=True
-    )
+    # The claim of a worker: set, and committed, just before the message goes
+    # to the SMTP server, cleared with its outcome. A claim still there when
+    # its lease has run out was left by a worker that died in between: the
+    # outcome of that e-mail is unknown (see _autocomm_recover_interrupted).
+    autocomm_claimed_until = fields.Datetime(string="Claimed until", readonly=True)
     autocomm_dispatch_date = fields.Datetime(string="Sending started", readonly=True)
 
     @api.model_create_multi
@@ -192,7 +229,7 @@ class MailMail(models.Model):
                 [
                     ("autocomm_move_id", "!=", False),
                     ("state", "=", "outgoing"),
-                    ("autocomm_dispatch_pid", "=", 0),
+                    ("autocomm_claimed_until", "=", False),
                     ("autocomm_outcome", "in", ("pending", "retry")),
                 ],
                 order="autocomm_move_id, id",
@@ -218,12 +255,13 @@ class MailMail(models.Model):
                 batch._autocomm_note_outage(error)
                 continue
             mail_server = self.env["ir.mail_server"].sudo().browse(server_id)
+            data_watch = SmtpDataWatch(smtp_session)
             try:
                 for mail in batch:
                     if not mail._autocomm_claim():
                         continue
                     mail._autocomm_send_claimed(
-                        smtp_session, alias_domain_id, mail_server
+                        smtp_session, alias_domain_id, mail_server, data_watch
                     )
                     self.env["account.move"]._autocomm_commit()
             except smtplib.SMTPServerDisconnected as error:
@@ -256,19 +294,38 @@ class MailMail(models.Model):
             _logger.info("Documents left to the next run (another worker): %s", error)
             self.env.ref("flexi_autocomm.ir_cron_autocomm_send")._trigger()
 
+    @api.model
+    def _autocomm_claim_lease(self):
+        """Seconds a claim is good for (system parameter
+        ``flexi_autocomm.claim_lease_seconds``, default 600).
+
+        A live worker settles a claim within one SMTP conversation (Odoo's
+        SMTP timeout is 60 s per step); a claim older than this is one whose
+        worker died. A longer lease only makes a dead worker's documents wait
+        longer for "Check delivery".
+        """
+        return int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("flexi_autocomm.claim_lease_seconds", 600)
+        )
+
     def _autocomm_claim(self):
-        """Record, and commit, that this worker is about to send the e-mail."""
+        """Record, and commit, that this worker is about to send the e-mail,
+        with the lease of the claim (the database's clock, the same for every
+        worker)."""
         self.ensure_one()
         self.flush_recordset()
         try:
             with self.env["account.move"]._autocomm_step(flush=False):
                 self.env.cr.execute(
-                    "UPDATE mail_mail SET autocomm_dispatch_pid = pg_backend_pid(), "
+                    "UPDATE mail_mail SET autocomm_claimed_until = "
+                    "clock_timestamp() AT TIME ZONE 'UTC' + make_interval(secs => %s), "
                     "autocomm_dispatch_date = now() AT TIME ZONE 'UTC', "
                     "autocomm_attempts = COALESCE(autocomm_attempts, 0) + 1 "
                     "WHERE id = %s AND state = 'outgoing' "
-                    "AND COALESCE(autocomm_dispatch_pid, 0) = 0 RETURNING id",
-                    (self.id,),
+                    "AND autocomm_claimed_until IS NULL RETURNING id",
+                    (self._autocomm_claim_lease(), self.id),
                 )
                 claimed = bool(self.env.cr.fetchone())
         except psycopg2.extensions.TransactionRollbackError:
@@ -276,13 +333,18 @@ class MailMail(models.Model):
             # (repeatable read): it claimed or settled it.
             claimed = False
         self.invalidate_recordset(
-            ["autocomm_dispatch_pid", "autocomm_dispatch_date", "autocomm_attempts"]
+            ["autocomm_claimed_until", "autocomm_dispatch_date", "autocomm_attempts"]
         )
         self.env["account.move"]._autocomm_commit()
         return claimed
 
-    def _autocomm_send_claimed(self, smtp_session, alias_domain_id, mail_server):
-        """Send a claimed e-mail; its outcome is written by the post-processing."""
+    def _autocomm_send_claimed(
+        self, smtp_session, alias_domain_id, mail_server, data_watch
+    ):
+        """Send a claimed e-mail; its outcome is written by the post-processing.
+
+        :param data_watch: the session's :class:`SmtpDataWatch`
+        """
         self.ensure_one()
         move_id = self.autocomm_move_id.id
         try:
@@ -301,6 +363,7 @@ class MailMail(models.Model):
             # Nothing was sent: another worker or a user holds the document.
             self._autocomm_release(self.autocomm_outcome)
             return
+        data_watch.reset()
         try:
             with self.env["account.move"]._autocomm_step():
                 self._send(
@@ -309,18 +372,35 @@ class MailMail(models.Model):
                     mail_server=mail_server,
                 )
         except smtplib.SMTPServerDisconnected:
-            # The server hung up before accepting the message (RFC 5321: no
-            # delivery without the final reply): it is sent again later.
-            self._autocomm_release("retry")
+            self._autocomm_note_disconnected(data_watch.data_sent)
             raise
         except Exception as error:  # noqa: BLE001 - outcome cannot be known
             _logger.exception("Automatic e-mail %s: outcome unknown", self.id)
             self._autocomm_mark_unknown(tools.exception_to_unicode(error))
 
+    def _autocomm_note_disconnected(self, data_sent):
+        """The server hung up without answering the message.
+
+        Before the end of the data, it has no message: it is sent again
+        later. After it, it may have delivered it (RFC 1047): sending it again
+        could deliver it twice, so its outcome is unknown ("Check delivery").
+        """
+        if not data_sent:
+            self._autocomm_release("retry")
+            return
+        self._autocomm_mark_unknown(
+            self.env._(
+                "The connection to the mail server was lost after the e-mail "
+                "was handed over and before the server confirmed it: it may or "
+                "may not have been delivered. Check with the recipient, then use "
+                "Resend if needed."
+            )
+        )
+
     def _autocomm_release(self, outcome):
         self.write(
             {
-                "autocomm_dispatch_pid": 0,
+                "autocomm_claimed_until": False,
                 "autocomm_dispatch_date": False,
                 "autocomm_outcome": outcome,
             }
@@ -335,12 +415,16 @@ class MailMail(models.Model):
         )
         self.write({"autocomm_outcome": "retry", "failure_reason": reason})
 
+    def _autocomm_cancel(self):
+        """Never to be sent: neither by our dispatcher nor by Odoo's queue."""
+        self.write({"autocomm_outcome": "cancel", "state": "cancel"})
+
     def _autocomm_mark_unknown(self, reason):
         self.write(
             {
                 "state": "exception",
                 "autocomm_outcome": "unknown",
-                "autocomm_dispatch_pid": 0,
+                "autocomm_claimed_until": False,
                 "failure_reason": reason,
             }
         )
@@ -376,7 +460,7 @@ class MailMail(models.Model):
 
     def _autocomm_record_outcome(self, failure_type, failure_reason):
         if not failure_type:
-            self.write({"autocomm_outcome": "sent", "autocomm_dispatch_pid": 0})
+            self.write({"autocomm_outcome": "sent", "autocomm_claimed_until": False})
             return
         outcome = self._autocomm_classify_failure(failure_type, failure_reason)
         max_attempts = int(
@@ -390,11 +474,27 @@ class MailMail(models.Model):
                     {
                         "state": "outgoing",
                         "autocomm_outcome": "retry",
-                        "autocomm_dispatch_pid": 0,
+                        "autocomm_claimed_until": False,
                     }
                 )
             else:
-                mail.write({"autocomm_outcome": "failed", "autocomm_dispatch_pid": 0})
+                mail.write(
+                    {"autocomm_outcome": "failed", "autocomm_claimed_until": False}
+                )
+
+    def _autocomm_note_lost_hidden_copies(self):
+        """Say on each document that its hidden copy did not arrive, though its
+        recipients received it (the document is Sent: nothing to resend)."""
+        bodies = {
+            move.id: self.env._(
+                "The document was delivered to its recipients, but not its hidden "
+                "copy to the archive address: %(error)s",
+                error=mails._autocomm_error_text(),
+            )
+            for move, mails in self.grouped("autocomm_move_id").items()
+        }
+        if bodies:
+            self.env["account.move"].browse(bodies)._message_log_batch(bodies=bodies)
 
     # ------------------------------------------------------------------
     # Crash recovery
@@ -404,9 +504,10 @@ class MailMail(models.Model):
     def _autocomm_recover_interrupted(self):
         """E-mails claimed by a worker that is gone: their outcome is unknown.
 
-        The claim holds the claiming database connection's process id; when
-        no live connection with that id existed at claim time, the worker
-        died between the claim and the commit of the outcome.
+        A claim whose lease has run out was never settled: its worker died
+        between the claim and the commit of the outcome. Nothing here relies
+        on the worker's database connection, which a connection pooler (such
+        as pgbouncer in transaction mode) keeps alive after the worker died.
         """
         self.env.flush_all()
         self.env.cr.execute(
@@ -414,13 +515,8 @@ class MailMail(models.Model):
             SELECT mail.id FROM mail_mail mail
              WHERE mail.autocomm_move_id IS NOT NULL
                AND mail.state = 'outgoing'
-               AND COALESCE(mail.autocomm_dispatch_pid, 0) != 0
-               AND NOT EXISTS (
-                   SELECT 1 FROM pg_stat_activity activity
-                    WHERE activity.pid = mail.autocomm_dispatch_pid
-                      AND activity.backend_start AT TIME ZONE 'UTC'
-                          <= mail.autocomm_dispatch_date
-               )
+               AND mail.autocomm_claimed_until
+                   < clock_timestamp() AT TIME ZONE 'UTC'
                FOR UPDATE OF mail SKIP LOCKED
             """
         )
@@ -446,6 +542,75 @@ class MailMail(models.Model):
         self._autocomm_sync_documents(mails.autocomm_move_id | settled)
         self.env["account.move"]._autocomm_commit()
 
+    # ------------------------------------------------------------------
+    # Housekeeping
+    # ------------------------------------------------------------------
+
+    @api.autovacuum
+    def _gc_autocomm_mails(self):
+        """Remove the engine's finished e-mails after
+        ``flexi_autocomm.mail_keep_days`` days (default 180).
+
+        Odoo deletes its own invoice e-mails once sent (``auto_delete``), as
+        the engine does once a document is Sent; the e-mails of failed or
+        unknown deliveries stay for a while to explain them, as long as Odoo
+        keeps its notifications (``mail.notification._gc_notifications``,
+        180 days). The e-mails of a document still being sent stay: its state
+        is derived from them. The chatter message of each e-mail stays.
+        """
+        days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("flexi_autocomm.mail_keep_days", 180)
+        )
+        mails = self.sudo().search(
+            [
+                ("autocomm_outcome", "in", FINISHED_OUTCOMES),
+                ("state", "!=", "outgoing"),
+                ("write_date", "<", fields.Datetime.now() - timedelta(days=days)),
+                "|",
+                ("autocomm_move_id", "=", False),
+                ("autocomm_move_id.autocomm_state", "!=", "sending"),
+            ],
+            limit=models.GC_UNLINK_LIMIT,
+        )
+        if len(mails) >= models.GC_UNLINK_LIMIT:
+            self.env.ref("base.autovacuum_job")._trigger()
+        mails.unlink()
+
+    @api.model
+    def _autocomm_cancel_before_uninstall(self):
+        """Cancel the automatic e-mails that still wait for the engine
+        (queued, to be retried, or claimed).
+
+        Once the addon is gone, Odoo's own mail queue sends every e-mail in
+        state ``outgoing``: it would send these behind the engine's back.
+        Their documents, and those still queued, say in their chatter that
+        they were not (or not fully) e-mailed, since the mail state goes away
+        with the addon.
+        """
+        mails = self.sudo().search(
+            [("autocomm_outcome", "!=", False), ("state", "=", "outgoing")]
+        )
+        mails.write(
+            {
+                "state": "cancel",
+                "autocomm_outcome": "cancel",
+                "failure_reason": self.env._(
+                    "Cancelled: the automatic e-mail sending was uninstalled."
+                ),
+            }
+        )
+        moves = mails.autocomm_move_id | self.env["account.move"].sudo().search(
+            [("autocomm_state", "=", "to_send")]
+        )
+        note = self.env._(
+            "Automatic e-mail sending was uninstalled before this document was "
+            "e-mailed to all its recipients: what had not gone out yet will not "
+            "be sent."
+        )
+        moves._message_log_batch(bodies=dict.fromkeys(moves.ids, note))
+
     def _autocomm_mark_interrupted(self):
         reason = self.env._(
             "Sending was interrupted (the sending process stopped) after the "
@@ -456,7 +621,7 @@ class MailMail(models.Model):
             {
                 "state": "exception",
                 "autocomm_outcome": "unknown",
-                "autocomm_dispatch_pid": 0,
+                "autocomm_claimed_until": False,
                 "failure_reason": reason,
             }
         )

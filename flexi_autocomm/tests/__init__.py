@@ -3,6 +3,7 @@ from . import test_smtp_harness
 from . import test_sending
 from . import test_journal_text
 from . import test_delivery
+from . import test_housekeeping
 from . import test_sent_flag
 from . import test_performance
 from . import test_contract

@@ -98,11 +98,29 @@ class ReceivedMessage:
 
 
 class RecordingHandler:
-    """aiosmtpd handler: records messages, refuses recipients on demand."""
+    """aiosmtpd handler: records messages, refuses recipients on demand, and
+    hangs up without a word at a chosen step (``mail``: at MAIL FROM, before
+    the message data; ``data``: once the whole message arrived, before the
+    reply)."""
 
     def __init__(self):
         self.messages = []
         self.refusals = {}
+        self.hang_ups = {}
+
+    def _hang_up(self, server, step):
+        if self.hang_ups.get(step):
+            self.hang_ups[step] -= 1
+            server.transport.abort()
+            return True
+        return False
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self._hang_up(server, "mail"):
+            return "421 never sent"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         refusal = self.refusals.get(address.lower())
@@ -117,14 +135,17 @@ class RecordingHandler:
                 envelope.mail_from, list(envelope.rcpt_tos), envelope.content
             )
         )
+        if self._hang_up(server, "data"):
+            return "421 never sent"
         return "250 Message accepted for delivery"
 
 
 class SmtpServer:
     """A real SMTP server on a free loopback port, for one test class.
 
-    ``accept()``, ``refuse_permanently(address)``, ``refuse_temporarily(address)``
-    and ``go_down()`` / ``come_back()`` set its behaviour; ``messages`` holds
+    ``accept()``, ``refuse_permanently(address)``, ``refuse_temporarily(address)``,
+    ``hang_up(step)`` and ``go_down()`` / ``come_back()`` set its behaviour;
+    ``messages`` holds
     what it accepted, ``delivered_to(address)`` what one recipient got.
     """
 
@@ -161,6 +182,7 @@ class SmtpServer:
         """Forget the messages and accept every recipient again."""
         self.handler.messages.clear()
         self.handler.refusals.clear()
+        self.handler.hang_ups.clear()
         if not self.is_up:
             self.start()
 
@@ -171,6 +193,13 @@ class SmtpServer:
 
     def refuse_temporarily(self, address, reply="451 4.3.0 Mailbox busy, try later"):
         self.handler.refusals[address.lower()] = reply
+
+    def hang_up(self, step, times=1):
+        """Drop the connection without a reply at ``step`` (``mail`` or
+        ``data``) of the next ``times`` messages. At ``data`` the server has
+        the whole message (it is in ``messages``), the client no answer
+        (RFC 1047)."""
+        self.handler.hang_ups[step] = times
 
     def delivered_to(self, address):
         address = address.lower()

@@ -58,6 +58,38 @@ class TestDelivery(AutocommCase):
         self.assertEqual(len(self.smtp.messages), 2)
         self.assertEqual(len(invoice.message_ids.filtered(lambda m: m.partner_ids)), 1)
 
+    def test_cancelled_while_server_down_is_never_sent(self):
+        invoice = self.create_invoice()
+        self.smtp.go_down()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sending")
+        invoice.button_cancel()
+        self.assertEqual(invoice.autocomm_state, "no_send")
+        self.assertTrue(invoice.message_ids.filtered(lambda m: "withdrawn" in m.body))
+        self.smtp.come_back()
+        self.run_autocomm_cron()
+        self.assertFalse(self.smtp.messages)
+        self.assertEqual(invoice.autocomm_state, "no_send")
+
+    def test_reset_to_draft_while_server_down_waits_until_posted_again(self):
+        invoice = self.create_invoice()
+        self.smtp.go_down()
+        self.run_autocomm_cron()
+        invoice.button_draft()
+        # Marked Send, like a draft: the e-mail built from the posted
+        # document is withdrawn, the corrected one goes when it is posted.
+        self.assertEqual(invoice.autocomm_state, "to_send")
+        self.smtp.come_back()
+        self.run_autocomm_cron()
+        self.assertFalse(self.smtp.messages)
+        invoice.action_post()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        self.assertEqual(
+            self.smtp.envelope_recipients(),
+            ["accounts@customer.example.com", "boss@customer.example.com"],
+        )
+
     def test_permanent_refusal_fails_with_reason_and_activity(self):
         self.smtp.refuse_permanently("boss@customer.example.com")
         invoice = self.create_invoice()
@@ -96,6 +128,37 @@ class TestDelivery(AutocommCase):
             )
         )
 
+    def test_refused_archive_copy_does_not_fail_document(self):
+        self.company.autocomm_bcc_email = "archive@our.example.com"
+        self.smtp.refuse_permanently("archive@our.example.com")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        self.assertFalse(invoice.activity_ids)
+        (note,) = invoice.message_ids.filtered(
+            lambda m: "archive@our.example.com" in m.body
+        )
+        self.assertIn("550", note.body)
+        self.run_autocomm_cron()
+        self.assertEqual(
+            self.smtp.envelope_recipients(),
+            ["accounts@customer.example.com", "boss@customer.example.com"],
+        )
+
+    def test_refused_bcc_only_copy_fails_document(self):
+        # In "BCC only" mode the archive address is the only recipient.
+        self.company.write(
+            {
+                "autocomm_mode": "bcc_only",
+                "autocomm_bcc_email": "archive@our.example.com",
+            }
+        )
+        self.smtp.refuse_permanently("archive@our.example.com")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "failed")
+        self.assertIn("archive@our.example.com", invoice.autocomm_error)
+
     def test_temporary_refusal_retried_later(self):
         self.smtp.refuse_temporarily("boss@customer.example.com")
         invoice = self.create_invoice()
@@ -122,6 +185,33 @@ class TestDelivery(AutocommCase):
         self.run_autocomm_cron()
         self.assertEqual(invoice.autocomm_state, "failed")
         self.assertIn("451", invoice.autocomm_error)
+
+    def test_connection_lost_after_data_is_check_delivery_not_resent(self):
+        # The server has the whole message, the connection drops before its
+        # answer (RFC 1047): it may have been delivered, it is never sent again.
+        self.smtp.hang_up("data")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.run_autocomm_cron()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "unknown")
+        self.assertIn("connection to the mail server was lost", invoice.autocomm_error)
+        self.assertEqual(
+            self.smtp.envelope_recipients(),
+            ["accounts@customer.example.com", "boss@customer.example.com"],
+        )
+
+    def test_connection_lost_before_data_is_retried(self):
+        self.smtp.hang_up("mail")
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sending")
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        self.assertEqual(
+            self.smtp.envelope_recipients(),
+            ["accounts@customer.example.com", "boss@customer.example.com"],
+        )
 
     def run_cron_failing_post(self, failing):
         """Run the scheduled action with the e-mail of ``failing`` failing to
@@ -161,23 +251,25 @@ class TestDelivery(AutocommCase):
         self.assertEqual(len(self.smtp.delivered_to(self.contact_billing.email)), 1)
         self.assertEqual(len(self.smtp.messages), 2)
 
-    def test_interrupted_sending_is_marked_unknown_not_resent(self):
-        invoice = self.create_invoice()
-        # A worker claims an e-mail, hands it to the server, then dies before
-        # its outcome is committed: simulated by a claim of a process that is
-        # not connected to the database.
+    def build_emails_only(self):
+        """Run the scheduled action without its dispatch: the e-mails wait."""
         with patch.object(
             MailMail, "_autocomm_dispatch", lambda self, limit=None: None
         ):
             self.run_autocomm_cron()
+
+    def test_interrupted_sending_is_marked_unknown_not_resent(self):
+        # A worker claims an e-mail, hands it to the server, then dies before
+        # its outcome is committed. Its database connection may live on (a
+        # pooler such as pgbouncer keeps it): the claim expires all the same.
+        self.env["ir.config_parameter"].sudo().set_param(
+            "flexi_autocomm.claim_lease_seconds", 0
+        )
+        invoice = self.create_invoice()
+        self.build_emails_only()
         mails = invoice.autocomm_mail_ids
         self.assertEqual(len(mails), 2)
-        self.env.cr.execute(
-            "UPDATE mail_mail SET autocomm_dispatch_pid = 1, "
-            "autocomm_dispatch_date = now() AT TIME ZONE 'UTC' WHERE id = %s",
-            (mails[0].id,),
-        )
-        mails.invalidate_recordset()
+        self.assertTrue(mails[0]._autocomm_claim())
         self.run_autocomm_cron()
         self.assertEqual(invoice.autocomm_state, "unknown")
         self.assertIn("may or may not have been delivered", invoice.autocomm_error)
@@ -189,29 +281,17 @@ class TestDelivery(AutocommCase):
         self.run_autocomm_cron()
         self.assertEqual(invoice.autocomm_state, "sent")
 
-    def test_live_worker_claim_is_not_recovered(self):
+    def test_claim_within_its_lease_is_not_recovered(self):
         invoice = self.create_invoice()
-        with patch.object(
-            MailMail, "_autocomm_dispatch", lambda self, limit=None: None
-        ):
-            self.run_autocomm_cron()
+        self.build_emails_only()
         mail = invoice.autocomm_mail_ids[0]
-        # Claimed by this very (live) connection: not an interrupted sending.
-        self.env.cr.execute(
-            "UPDATE mail_mail SET autocomm_dispatch_pid = pg_backend_pid(), "
-            "autocomm_dispatch_date = now() AT TIME ZONE 'UTC' WHERE id = %s",
-            (mail.id,),
-        )
-        mail.invalidate_recordset()
+        self.assertTrue(mail._autocomm_claim())
         self.env["mail.mail"]._autocomm_recover_interrupted()
         self.assertEqual(mail.autocomm_outcome, "pending")
 
     def test_odoo_mail_queue_leaves_automatic_emails_alone(self):
         invoice = self.create_invoice()
-        with patch.object(
-            MailMail, "_autocomm_dispatch", lambda self, limit=None: None
-        ):
-            self.run_autocomm_cron()
+        self.build_emails_only()
         self.env["mail.mail"].process_email_queue()
         self.assertFalse(self.smtp.messages)
         self.assertEqual(invoice.autocomm_state, "sending")

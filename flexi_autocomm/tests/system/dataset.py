@@ -327,8 +327,14 @@ def scenario_two_workers(env, smtp_port, customers, invoices):
 
 @dataset
 def scenario_crash(env, smtp_port, customers):
-    """Scenario 2: small batches of invoices with real PDFs, two contacts each."""
+    """Scenario 2: small batches of invoices with real PDFs, two contacts each.
+
+    The claims of e-mails expire after 2 s instead of 10 min, so that the
+    worker started after a kill recovers them at once (one worker at a time:
+    none is ever slower than that on its own claim).
+    """
     setup = setup_sending(env, smtp_port, batch_size=3)
+    env["ir.config_parameter"].set_param("flexi_autocomm.claim_lease_seconds", "2")
     setup["customers"] = create_customers(
         env, count=customers, contacts=2, prefix="crash"
     )
@@ -349,6 +355,82 @@ def scenario_outage(env, smtp_port, customers, contacts):
         env, [partner_id for partner_id, _emails in setup["customers"]]
     )
     return setup
+
+
+@dataset
+def scenario_every_state(env, smtp_port):
+    """Scenarios 7 and 8 (upgrade, uninstall): one invoice in each state of
+    the sending, two contacts each.
+
+    ``sent`` went out; ``waiting`` waits for a mail server that is down (its
+    e-mails are to be retried); ``claimed`` waits too, but one of its e-mails
+    was claimed by a worker that died before its outcome (this process,
+    which exits: its claim is left behind); ``queued`` is marked Send.
+
+    :return: ``{"customers": ..., "invoices": {state: [move_id, name,
+        partner_id]}, "claimed_mail_id": id}``
+    """
+    setup_sending(env, smtp_port)
+    customers = create_customers(env, count=4, contacts=2, prefix="state")
+    invoices = create_invoices(env, [partner_id for partner_id, _emails in customers])
+    moves = env["account.move"].browse(move_id for move_id, _n, _p in invoices)
+    sent, waiting, claimed, queued = moves
+
+    def queue(documents, state="to_send"):
+        env.cr.execute(
+            "UPDATE account_move SET autocomm_state = %s WHERE id IN %s",
+            [state, tuple(documents.ids)],
+        )
+        env.invalidate_all()
+
+    queue(moves - sent, "no_send")
+    moves._cron_autocomm_send()
+    server = env["ir.mail_server"].search([("smtp_port", "=", smtp_port)])
+    server.smtp_port = _closed_port()
+    queue(waiting | claimed)
+    moves._cron_autocomm_send()
+    server.smtp_port = smtp_port
+    claimed_mail = claimed.autocomm_mail_ids.sorted("id")[0]
+    assert claimed_mail._autocomm_claim(), "the e-mail could not be claimed"
+    queue(queued)
+    return {
+        "customers": customers,
+        "invoices": dict(
+            zip(("sent", "waiting", "claimed", "queued"), invoices, strict=True)
+        ),
+        "claimed_mail_id": claimed_mail.id,
+    }
+
+
+@dataset
+def run_send_cron(env):
+    """One run of the sending scheduled action's method, in this process."""
+    env["account.move"]._cron_autocomm_send()
+    return True
+
+
+@dataset
+def uninstall_autocomm(env):
+    """Uninstall the addon, as the Apps menu does."""
+    module = env["ir.module.module"].search([("name", "=", "flexi_autocomm")])
+    module.button_immediate_uninstall()
+    return module.state
+
+
+@dataset
+def process_mail_queue(env):
+    """Odoo's own mail queue, as its scheduled action runs it."""
+    env["mail.mail"].process_email_queue()
+    return True
+
+
+def _closed_port():
+    """A loopback TCP port nothing listens on: the mail server is down."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 INJECTED = "injected@evil.example"

@@ -635,7 +635,7 @@ def kill_after_reply_action(sink, worker_getter, database):
         with connection.cursor() as cr:
             try:
                 cr.execute(
-                    "SELECT id FROM mail_mail WHERE autocomm_dispatch_pid <> 0 "
+                    "SELECT id FROM mail_mail WHERE autocomm_claimed_until IS NOT NULL "
                     "AND state = 'outgoing' FOR UPDATE NOWAIT"
                 )
                 locked = [row[0] for row in cr.fetchall()]

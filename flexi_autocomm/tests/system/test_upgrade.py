@@ -24,7 +24,7 @@ pytestmark = pytest.mark.system
 ADDON = "flexi_autocomm"
 REPOSITORY = Path(__file__).resolve().parents[3]
 # The addon as it landed in 18.0.1.0.0, the release this code upgrades from.
-PREVIOUS_RELEASE = "0c784afdd7b18d114ec15830a3342581c7ffb132"
+PREVIOUS_RELEASE = "583a1810d3c1965b1743bababe1532002e24cc1f"
 UNKNOWN_TEXT = "may or may not have been delivered"
 
 

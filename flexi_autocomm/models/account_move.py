@@ -899,6 +899,8 @@ class AccountMove(models.Model):
     def _autocomm_remember_messages(self):
         """Note each document's chatter message of the automatic e-mail just
         queued (its e-mails are deleted once sent; a bounce names it)."""
+        if not self:
+            return
         self.env["mail.mail"].flush_model(
             ["autocomm_move_id", "autocomm_outcome", "mail_message_id"]
         )

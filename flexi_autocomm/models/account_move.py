@@ -920,7 +920,7 @@ class AccountMove(models.Model):
     @api.model
     def _autocomm_receive_bounce(self, message, email, report):
         """A bounce came back for the automatic e-mail ``message`` to ``email``:
-        the document it was sent for failed after all (a bounced archive copy
+        the document it was sent for failed after all (a bounced hidden copy
         is only noted). ``report`` is the bounce's text."""
         move = self.sudo().search([("autocomm_message_id", "=", message.id)], limit=1)
         if not move or move.autocomm_state not in ("sending", "sent"):
@@ -930,7 +930,9 @@ class AccountMove(models.Model):
             email=email,
             report=shorten(html2plaintext(report), 500, placeholder=" …"),
         )
-        if email == email_normalize(move.company_id.autocomm_bcc_email or ""):
+        if email not in move.autocomm_recipient_ids.mapped("email_normalized"):
+            # The hidden archive copy (as for _autocomm_hidden_copies): its
+            # loss does not fail a document its recipients received.
             move._message_log(body=reason)
             return
         move._autocomm_set_failed(reason)

@@ -77,3 +77,21 @@ class TestBounce(AutocommCase):
         self.receive_bounce(message.message_id, "boss@customer.example.com")
         self.assertEqual(invoice.autocomm_state, "sent")
         self.assertEqual(other.autocomm_state, "no_send")
+
+    def test_bounce_of_hidden_copy_is_only_noted(self):
+        self.company.autocomm_bcc_email = "archive@our.example.com"
+        invoice = self.create_invoice()
+        self.run_autocomm_cron()
+        self.assertEqual(invoice.autocomm_state, "sent", invoice.autocomm_error)
+        (copy,) = (
+            message
+            for message in self.smtp.messages
+            if message.rcpt_tos == ["archive@our.example.com"]
+        )
+        self.receive_bounce(copy.message["Message-Id"], "archive@our.example.com")
+        self.assertEqual(invoice.autocomm_state, "sent")
+        self.assertTrue(
+            invoice.message_ids.filtered(
+                lambda message: "came back undelivered" in (message.body or "")
+            )
+        )

@@ -2,10 +2,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "Automatic Communication (FlexiBee style)",
-    "summary": "E-mail invoices marked Send to the customer's flagged contacts "
+    "summary": "E-mail invoices and payment receipts marked Send to the "
+    "partner's flagged contacts "
     "by a scheduled action, and show on the document whether the mail server "
     "took them",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/flexi-autocomm/flexi_autocomm",
     "author": "flexi_autocomm developers",
@@ -22,6 +23,7 @@
         "views/res_partner_views.xml",
         "views/account_journal_views.xml",
         "views/account_move_views.xml",
+        "views/account_payment_views.xml",
         "views/customer_contract_type_views.xml",
         "views/customer_contract_views.xml",
     ],

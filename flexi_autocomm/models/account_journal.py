@@ -25,6 +25,9 @@ SUGGESTED_PLACEHOLDERS = (
     "object.invoice_date_due",
     "object.amount_total",
     "object.payment_reference",
+    "object.date",
+    "object.amount",
+    "object.memo",
 )
 
 
@@ -105,9 +108,11 @@ class AccountJournal(models.Model):
 
     autocomm_auto_send = fields.Boolean(
         string="Automatically send by e-mail to client",
-        help="New customer invoices and credit notes of this journal are marked "
-        "Send: the scheduled action e-mails them once they are posted, when the "
-        "company's automatic e-mail sending is switched on.",
+        help="New customer invoices and credit notes of this sales journal, or "
+        "new customer payments of this bank or cash journal, are marked Send: "
+        "the scheduled action e-mails them (the payment receipt for a payment) "
+        "once they are posted, when the company's automatic e-mail sending is "
+        "switched on.",
     )
     autocomm_email_text = fields.Html(
         string="Text for sending",
@@ -159,7 +164,7 @@ class AccountJournal(models.Model):
         if is_html_empty(text):
             return
         self._autocomm_check_placeholders_complete(text)
-        moves = self.env["account.move"]
+        moves = self._autocomm_document_model()
         for expression in placeholder_expressions(text):
             if not self._autocomm_placeholder_exists(expression):
                 raise self._autocomm_placeholder_error(expression)
@@ -229,7 +234,7 @@ class AccountJournal(models.Model):
             tree = ast.parse(expression, mode="eval")
         except SyntaxError:
             return False
-        moves = self.env["account.move"]
+        moves = self._autocomm_document_model()
         for node in ast.walk(tree):
             path = attribute_path(node) if isinstance(node, ast.Attribute) else None
             if path and path[0] == "object" and not path_exists(moves, path[1:]):
@@ -241,7 +246,10 @@ class AccountJournal(models.Model):
         placeholder that fails alone, else the renderer's own reason."""
         for expression in placeholder_expressions(text):
             try:
-                render(placeholders_to_qweb(as_placeholder(expression)), "account.move")
+                render(
+                    placeholders_to_qweb(as_placeholder(expression)),
+                    self._autocomm_document_model()._name,
+                )
             except Exception:  # noqa: BLE001 - this is the placeholder to name
                 _logger.info(
                     "Placeholder %s does not render", expression, exc_info=True
@@ -279,7 +287,7 @@ class AccountJournal(models.Model):
     @api.model
     def _autocomm_allowed_placeholders(self):
         """The placeholders Odoo lets anyone use, on an invoice."""
-        moves = self.env["account.move"]
+        moves = self._autocomm_document_model()
         return [
             as_placeholder(expression)
             for expression in moves.mail_allowed_qweb_expressions()
@@ -289,7 +297,7 @@ class AccountJournal(models.Model):
     @api.model
     def _autocomm_suggested_placeholders(self):
         """Placeholders worth knowing, for those who may use any field."""
-        moves = self.env["account.move"]
+        moves = self._autocomm_document_model()
         return [
             as_placeholder(expression)
             for expression in SUGGESTED_PLACEHOLDERS
@@ -310,6 +318,13 @@ class AccountJournal(models.Model):
             )
         )
 
+    def _autocomm_document_model(self):
+        """The documents this journal's text is written for: its payments'
+        receipts for a bank or cash journal, else its invoices."""
+        if self[:1].type in ("bank", "cash", "credit"):
+            return self.env["account.payment"]
+        return self.env["account.move"]
+
     def _autocomm_render_email_text(self, moves, lang):
         """Render this journal's text (or the default text) for ``moves``.
 
@@ -320,8 +335,8 @@ class AccountJournal(models.Model):
         text = self.with_context(lang=lang).autocomm_email_text
         if is_html_empty(text):
             rendered = render_mixin._render_template(
-                "flexi_autocomm.autocomm_email_default_body",
-                "account.move",
+                moves._autocomm_get_default_body_template(),
+                moves._name,
                 moves.ids,
                 engine="qweb_view",
             )
@@ -330,7 +345,7 @@ class AccountJournal(models.Model):
             self.with_context(lang=lang)._autocomm_check_placeholders_complete(text)
             rendered = render_mixin._render_template(
                 placeholders_to_qweb(text),
-                "account.move",
+                moves._name,
                 moves.ids,
                 engine="qweb",
                 options={"post_process": True},

@@ -122,7 +122,7 @@ class AccountMoveSend(models.AbstractModel):
         """
         values = move_data["autocomm_values"]
         context = {
-            "autocomm_move_id": move.id,
+            "autocomm_posting": True,
             "autocomm_author": (values["author_partner_id"], values["email_from"]),
         }
         self.with_context(**context)._send_mail(

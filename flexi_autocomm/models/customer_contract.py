@@ -583,7 +583,7 @@ class CustomerContract(models.Model):
         # Commit point: the invoices of a batch are kept with their contracts'
         # next dates, and the next batch starts a fresh transaction, so a long
         # run never holds every contract locked nor loses finished batches.
-        self.env["account.move"]._autocomm_commit()
+        self.env["autocomm.engine"]._commit()
         self.env["ir.cron"]._notify_progress(done=len(contracts), remaining=remaining)
         if more:
             self.env.ref("flexi_autocomm.ir_cron_contract_generate")._trigger()

@@ -1,6 +1,7 @@
 import logging
 import re
 import smtplib
+from collections import defaultdict
 from datetime import timedelta
 
 import psycopg2
@@ -8,6 +9,8 @@ import psycopg2
 from odoo import api, fields, models, tools
 from odoo.fields import Command
 from odoo.tools import SQL
+
+from .autocomm_mixin import OPEN_OUTCOMES
 
 _logger = logging.getLogger(__name__)
 
@@ -57,13 +60,8 @@ class SmtpDataWatch:
 class MailMail(models.Model):
     _inherit = "mail.mail"
 
-    autocomm_move_id = fields.Many2one(
-        comodel_name="account.move",
-        string="Automatic e-mail of document",
-        index="btree_not_null",
-        ondelete="set null",
-        readonly=True,
-    )
+    # Set on the engine's e-mails only (the document is the one of their
+    # message: ``model``, ``res_id``); Odoo's own queue leaves them alone.
     autocomm_outcome = fields.Selection(
         selection=[
             ("new", "Built"),
@@ -75,6 +73,7 @@ class MailMail(models.Model):
             ("cancel", "Cancelled"),
         ],
         string="Automatic e-mail outcome",
+        index="btree_not_null",
         readonly=True,
     )
     autocomm_attempts = fields.Integer(
@@ -92,11 +91,9 @@ class MailMail(models.Model):
         # The notification e-mails Odoo creates while posting an automatic
         # e-mail are ours: tag them so that our dispatcher, and only it,
         # sends them, and keep them until the document's outcome is known.
-        if move_id := self.env.context.get("autocomm_move_id"):
+        if self.env.context.get("autocomm_posting"):
             for vals in vals_list:
-                vals.update(
-                    autocomm_move_id=move_id, autocomm_outcome="new", auto_delete=False
-                )
+                vals.update(autocomm_outcome="new", auto_delete=False)
         return super().create(vals_list)
 
     def _autocomm_error_text(self):
@@ -116,7 +113,7 @@ class MailMail(models.Model):
         # each attempt before it is made (see _autocomm_dispatch).
         filters = [
             *self.env.context.get("filters", []),
-            ("autocomm_move_id", "=", False),
+            ("autocomm_outcome", "=", False),
         ]
         return super(MailMail, self.with_context(filters=filters)).process_email_queue(
             ids=ids, batch_size=batch_size
@@ -129,7 +126,7 @@ class MailMail(models.Model):
             mail_server=mail_server,
             recipients_follower_status=recipients_follower_status,
         )
-        if self.autocomm_move_id:
+        if self.autocomm_outcome:
             # A line break in a recipient's name must not start a header line
             # of its own. Odoo hands the recipients to the e-mail as a list,
             # which Python's e-mail package does not check for line breaks
@@ -171,7 +168,6 @@ class MailMail(models.Model):
                         "recipient_ids": [Command.set(partner.ids)],
                         "auto_delete": False,
                         "state": "outgoing",
-                        "autocomm_move_id": mail.autocomm_move_id.id,
                         "autocomm_outcome": "pending",
                     }
                 )
@@ -208,91 +204,93 @@ class MailMail(models.Model):
         self.write({"autocomm_outcome": "pending"})
 
     # ------------------------------------------------------------------
-    # Dispatch
+    # Dispatch: Odoo's own send(), one claimed e-mail at a time
     # ------------------------------------------------------------------
+
+    def _autocomm_documents(self):
+        """The documents of these e-mails: a recordset per model."""
+        ids_by_model = defaultdict(list)
+        for mail in self:
+            if mail.model:
+                ids_by_model[mail.model].append(mail.res_id)
+        return [
+            self.env[model].sudo().browse(ids).exists()
+            for model, ids in ids_by_model.items()
+            if "autocomm_state" in self.env[model]._fields
+        ]
 
     @api.model
     def _autocomm_dispatch(self, limit=None):
-        """Send the waiting automatic e-mails, each in its own transaction.
-
-        Each e-mail is claimed and the claim committed before it goes to the
-        SMTP server; its outcome is committed right after. A crash in
-        between leaves a claim whose worker is gone: see
-        :meth:`_autocomm_recover_interrupted`.
-        """
-        # Each step below is a transaction of its own (see account.move._autocomm_step).
-        self.env["account.move"]._autocomm_commit()
-        mails = (
-            self.sudo()
-            .with_context(autocomm_dispatching=True)
-            .search(
-                [
-                    ("autocomm_move_id", "!=", False),
-                    ("state", "=", "outgoing"),
-                    ("autocomm_claimed_until", "=", False),
-                    ("autocomm_outcome", "in", ("pending", "retry")),
-                ],
-                order="autocomm_move_id, id",
-                limit=limit,
-            )
+        """Send the waiting automatic e-mails with Odoo's ``mail.mail.send()``
+        (one SMTP connection per mail server), each e-mail in its own
+        transaction (see :meth:`_send`)."""
+        engine = self.env["autocomm.engine"]
+        engine._commit()
+        mails = self.sudo().search(
+            [
+                ("autocomm_outcome", "in", ("pending", "retry")),
+                ("state", "=", "outgoing"),
+                ("autocomm_claimed_until", "=", False),
+            ],
+            order="mail_message_id, id",
+            limit=limit,
         )
         # Read now: another worker may delete these e-mails once they are sent.
-        # A fresh recordset: the commits below clear the cache that the
-        # related recordset would prefetch from (one query per document).
-        moves = self.env["account.move"].browse(mails.autocomm_move_id.ids)
-        for (
-            server_id,
-            alias_domain_id,
-            smtp_from,
-            batch_ids,
-        ) in mails._split_by_mail_configuration():
-            batch = mails.browse(batch_ids)
-            try:
-                smtp_session = self.env["ir.mail_server"].connect(
-                    mail_server_id=server_id, smtp_from=smtp_from
-                )
-            except Exception as error:  # noqa: BLE001 - a temporary outage
-                batch._autocomm_note_outage(error)
-                continue
-            mail_server = self.env["ir.mail_server"].sudo().browse(server_id)
-            data_watch = SmtpDataWatch(smtp_session)
-            try:
-                for mail in batch:
-                    if not mail._autocomm_claim():
-                        continue
-                    mail._autocomm_send_claimed(
-                        smtp_session, alias_domain_id, mail_server, data_watch
-                    )
-                    self.env["account.move"]._autocomm_commit()
-            except smtplib.SMTPServerDisconnected as error:
-                _logger.warning("SMTP server disconnected: %s", error)
-            finally:
-                try:
-                    smtp_session.quit()
-                except smtplib.SMTPException as error:
-                    _logger.debug("SMTP session not closed cleanly: %s", error)
+        documents = mails._autocomm_documents()
+        try:
+            mails.with_context(autocomm_dispatching=True).send()
+        except smtplib.SMTPServerDisconnected as error:
+            # A session lost in the middle (see _send): Odoo's send() stops
+            # and cannot close it; what it did not send waits for a new run.
+            _logger.warning("SMTP server disconnected: %s", error)
+            engine._trigger()
         # The documents' states follow from their e-mails' outcomes, once for
         # the whole run; a crash before this point is caught up by the next
         # run (see _autocomm_recover_interrupted).
-        self._autocomm_sync_documents(moves)
-        self.env["account.move"]._autocomm_commit()
+        self._autocomm_sync_documents(documents)
+        engine._commit()
 
-    @api.model
-    def _autocomm_sync_documents(self, moves):
-        """Sync the documents' states, unless another worker writes them now.
-
-        Two workers may finish e-mails of the same documents; the one that
-        loses the race (a serialization failure or deadlock in PostgreSQL's
-        repeatable read) leaves the documents to the next run, whose recovery
-        syncs every document whose e-mails are all settled, instead of
-        failing the whole run.
-        """
-        try:
-            with self.env.cr.savepoint():
-                moves._autocomm_sync_state()
-        except psycopg2.extensions.TransactionRollbackError as error:
-            _logger.info("Documents left to the next run (another worker): %s", error)
-            self.env.ref("flexi_autocomm.ir_cron_autocomm_send")._trigger()
+    def _send(
+        self,
+        auto_commit=False,
+        raise_exception=False,
+        smtp_session=None,
+        alias_domain_id=False,
+        mail_server=False,
+        post_send_callback=None,
+    ):
+        if not self.env.context.get("autocomm_dispatching"):
+            return super()._send(
+                auto_commit=auto_commit,
+                raise_exception=raise_exception,
+                smtp_session=smtp_session,
+                alias_domain_id=alias_domain_id,
+                mail_server=mail_server,
+                post_send_callback=post_send_callback,
+            )
+        # The engine's layer on Odoo's sending of one connection's e-mails:
+        # each e-mail is claimed, and the claim committed, before it goes to
+        # the SMTP server; its outcome is committed right after. A crash in
+        # between leaves a claim whose lease runs out (recovered as "Check
+        # delivery", never sent twice).
+        data_watch = SmtpDataWatch(smtp_session)
+        for mail in self:
+            if not (mail._autocomm_claim() and mail._autocomm_lock_document()):
+                continue
+            data_watch.reset()
+            try:
+                mail._autocomm_send_claimed(
+                    super(MailMail, mail)._send,
+                    smtp_session=smtp_session,
+                    alias_domain_id=alias_domain_id,
+                    mail_server=mail_server,
+                )
+            except smtplib.SMTPServerDisconnected:
+                mail._autocomm_note_disconnected(data_watch.data_sent)
+                self.env["autocomm.engine"]._commit()
+                raise
+            self.env["autocomm.engine"]._commit()
+        return True
 
     @api.model
     def _autocomm_claim_lease(self):
@@ -316,63 +314,55 @@ class MailMail(models.Model):
         worker)."""
         self.ensure_one()
         self.flush_recordset()
-        try:
-            with self.env["account.move"]._autocomm_step(flush=False):
-                self.env.cr.execute(
-                    "UPDATE mail_mail SET autocomm_claimed_until = "
-                    "clock_timestamp() AT TIME ZONE 'UTC' + make_interval(secs => %s), "
-                    "autocomm_dispatch_date = now() AT TIME ZONE 'UTC', "
-                    "autocomm_attempts = COALESCE(autocomm_attempts, 0) + 1 "
-                    "WHERE id = %s AND state = 'outgoing' "
-                    "AND autocomm_claimed_until IS NULL RETURNING id",
-                    (self._autocomm_claim_lease(), self.id),
-                )
-                claimed = bool(self.env.cr.fetchone())
-        except psycopg2.extensions.TransactionRollbackError:
-            # Another worker changed the e-mail since this transaction began
-            # (repeatable read): it claimed or settled it.
-            claimed = False
+        claimed = self.env["autocomm.engine"]._lock_rows(
+            SQL(
+                "UPDATE mail_mail SET autocomm_claimed_until = "
+                "clock_timestamp() AT TIME ZONE 'UTC' + make_interval(secs => %s), "
+                "autocomm_dispatch_date = now() AT TIME ZONE 'UTC', "
+                "autocomm_attempts = COALESCE(autocomm_attempts, 0) + 1 "
+                "WHERE id = %s AND state = 'outgoing' "
+                "AND autocomm_claimed_until IS NULL RETURNING id",
+                self._autocomm_claim_lease(),
+                self.id,
+            )
+        )
         self.invalidate_recordset(
             ["autocomm_claimed_until", "autocomm_dispatch_date", "autocomm_attempts"]
         )
-        self.env["account.move"]._autocomm_commit()
-        return claimed
+        self.env["autocomm.engine"]._commit()
+        return bool(claimed)
 
-    def _autocomm_send_claimed(
-        self, smtp_session, alias_domain_id, mail_server, data_watch
-    ):
-        """Send a claimed e-mail; its outcome is written by the post-processing.
+    def _autocomm_lock_document(self):
+        """Lock the claimed e-mail's document before the SMTP conversation: a
+        concurrent edit then waits, or is skipped here, harmlessly, and does
+        not fail the outcome after the server has accepted the message. When
+        another worker or a user holds it, nothing is sent now."""
+        self.ensure_one()
+        document = self.env[self.model]
+        locked = self.env["autocomm.engine"]._lock_rows(
+            SQL(
+                "SELECT id FROM %s WHERE id = %s FOR UPDATE SKIP LOCKED",
+                SQL.identifier(document._table),
+                self.res_id,
+            )
+        )
+        if not locked:
+            self._autocomm_release(self.autocomm_outcome)
+        return bool(locked)
 
-        :param data_watch: the session's :class:`SmtpDataWatch`
+    def _autocomm_send_claimed(self, send, **session):
+        """Send a claimed e-mail with Odoo's ``send`` (``mail.mail._send``);
+        its outcome is written by the post-processing.
+
+        Odoo's ``_send`` records every refusal itself; what it lets through
+        (a database error, a lost session) leaves the outcome unknown, but for
+        a lost session, which the caller tells apart.
         """
         self.ensure_one()
-        move_id = self.autocomm_move_id.id
         try:
-            # Lock the document before the SMTP conversation: a concurrent
-            # edit then waits, or is skipped here, harmlessly, and does not
-            # fail the outcome after the server has accepted the message.
-            with self.env["account.move"]._autocomm_step(flush=False):
-                self.env.cr.execute(
-                    "SELECT id FROM account_move WHERE id = %s FOR UPDATE SKIP LOCKED",
-                    (move_id,),
-                )
-                locked = bool(self.env.cr.fetchone())
-        except psycopg2.extensions.TransactionRollbackError:
-            locked = False
-        if not locked:
-            # Nothing was sent: another worker or a user holds the document.
-            self._autocomm_release(self.autocomm_outcome)
-            return
-        data_watch.reset()
-        try:
-            with self.env["account.move"]._autocomm_step():
-                self._send(
-                    smtp_session=smtp_session,
-                    alias_domain_id=alias_domain_id,
-                    mail_server=mail_server,
-                )
+            with self.env["autocomm.engine"]._step():
+                send(**session)
         except smtplib.SMTPServerDisconnected:
-            self._autocomm_note_disconnected(data_watch.data_sent)
             raise
         except Exception as error:  # noqa: BLE001 - outcome cannot be known
             _logger.exception("Automatic e-mail %s: outcome unknown", self.id)
@@ -406,18 +396,9 @@ class MailMail(models.Model):
             }
         )
 
-    def _autocomm_note_outage(self, error):
-        """The mail server cannot be reached: the e-mails wait for the next run."""
-        reason = self.env._(
-            "The mail server is not available (%(error)s); the e-mail will be "
-            "sent automatically when it is back.",
-            error=tools.exception_to_unicode(error),
-        )
-        self.write({"autocomm_outcome": "retry", "failure_reason": reason})
-
     def _autocomm_cancel(self):
         """Never to be sent: neither by our dispatcher nor by Odoo's queue."""
-        self.write({"autocomm_outcome": "cancel", "state": "cancel"})
+        self.sudo().write({"autocomm_outcome": "cancel", "state": "cancel"})
 
     def _autocomm_mark_unknown(self, reason):
         self.write(
@@ -436,14 +417,15 @@ class MailMail(models.Model):
     def _postprocess_sent_message(
         self, success_pids, failure_reason=False, failure_type=None
     ):
-        ours = self.filtered("autocomm_move_id")
+        ours = self.filtered("autocomm_outcome")
         if ours:
             ours._autocomm_record_outcome(failure_type, failure_reason)
         res = super()._postprocess_sent_message(
             success_pids, failure_reason=failure_reason, failure_type=failure_type
         )
         if ours and not self.env.context.get("autocomm_dispatching"):
-            ours.autocomm_move_id._autocomm_sync_state()
+            for documents in ours._autocomm_documents():
+                documents._autocomm_sync_state()
         return res
 
     @api.model
@@ -462,39 +444,77 @@ class MailMail(models.Model):
         if not failure_type:
             self.write({"autocomm_outcome": "sent", "autocomm_claimed_until": False})
             return
+        if failure_type == "mail_smtp":
+            # Odoo's send() could not connect: a temporary outage.
+            self._autocomm_note_outage(self.failure_reason)
+            return
         outcome = self._autocomm_classify_failure(failure_type, failure_reason)
         max_attempts = int(
             self.env["ir.config_parameter"]
             .sudo()
             .get_param("flexi_autocomm.max_attempts", 12)
         )
-        for mail in self:
-            if outcome == "retry" and mail.autocomm_attempts < max_attempts:
-                mail.write(
-                    {
-                        "state": "outgoing",
-                        "autocomm_outcome": "retry",
-                        "autocomm_claimed_until": False,
-                    }
-                )
-            else:
-                mail.write(
-                    {"autocomm_outcome": "failed", "autocomm_claimed_until": False}
-                )
+        retried = self.filtered(
+            lambda mail: outcome == "retry" and mail.autocomm_attempts < max_attempts
+        )
+        retried.write(
+            {
+                "state": "outgoing",
+                "autocomm_outcome": "retry",
+                "autocomm_claimed_until": False,
+            }
+        )
+        (self - retried).write(
+            {"autocomm_outcome": "failed", "autocomm_claimed_until": False}
+        )
+
+    def _autocomm_note_outage(self, error):
+        """The mail server cannot be reached: the e-mails wait for the next run."""
+        reason = self.env._(
+            "The mail server is not available (%(error)s); the e-mail will be "
+            "sent automatically when it is back.",
+            error=error,
+        )
+        self.write(
+            {"state": "outgoing", "autocomm_outcome": "retry", "failure_reason": reason}
+        )
 
     def _autocomm_note_lost_hidden_copies(self):
         """Say on each document that its hidden copy did not arrive, though its
         recipients received it (the document is Sent: nothing to resend)."""
-        bodies = {
-            move.id: self.env._(
-                "The document was delivered to its recipients, but not its hidden "
-                "copy to the archive address: %(error)s",
-                error=mails._autocomm_error_text(),
-            )
-            for move, mails in self.grouped("autocomm_move_id").items()
-        }
-        if bodies:
-            self.env["account.move"].browse(bodies)._message_log_batch(bodies=bodies)
+        mails_by_document = self.grouped(lambda mail: (mail.model, mail.res_id))
+        for documents in self._autocomm_documents():
+            bodies = {
+                document.id: self.env._(
+                    "The document was delivered to its recipients, but not its "
+                    "hidden copy to the archive address: %(error)s",
+                    error=mails_by_document[
+                        documents._name, document.id
+                    ]._autocomm_error_text(),
+                )
+                for document in documents
+            }
+            documents._message_log_batch(bodies=bodies)
+
+    @api.model
+    def _autocomm_sync_documents(self, documents_by_model):
+        """Sync the documents' states, unless another worker writes them now.
+
+        Two workers may finish e-mails of the same documents; the one that
+        loses the race (a serialization failure or deadlock in PostgreSQL's
+        repeatable read) leaves the documents to the next run, whose recovery
+        syncs every document whose e-mails are all settled, instead of
+        failing the whole run.
+
+        :param documents_by_model: a list of recordsets of documents
+        """
+        try:
+            with self.env.cr.savepoint():
+                for documents in documents_by_model:
+                    documents.exists()._autocomm_sync_state()
+        except psycopg2.extensions.TransactionRollbackError as error:
+            _logger.info("Documents left to the next run (another worker): %s", error)
+            self.env["autocomm.engine"]._trigger()
 
     # ------------------------------------------------------------------
     # Crash recovery
@@ -513,7 +533,7 @@ class MailMail(models.Model):
         self.env.cr.execute(
             """
             SELECT mail.id FROM mail_mail mail
-             WHERE mail.autocomm_move_id IS NOT NULL
+             WHERE mail.autocomm_outcome IS NOT NULL
                AND mail.state = 'outgoing'
                AND mail.autocomm_claimed_until
                    < clock_timestamp() AT TIME ZONE 'UTC'
@@ -521,26 +541,22 @@ class MailMail(models.Model):
             """
         )
         mails = self.sudo().browse(row[0] for row in self.env.cr.fetchall())
-        if mails:
-            mails._autocomm_mark_interrupted()
-        # Documents whose e-mails all have an outcome but whose own state was
-        # not written yet (a worker stopped in between).
-        self.env.cr.execute(
-            """
-            SELECT move.id FROM account_move move
-             WHERE move.autocomm_state = 'sending'
-               AND NOT EXISTS (
-                   SELECT 1 FROM mail_mail mail
-                    WHERE mail.autocomm_move_id = move.id
-                      AND mail.autocomm_outcome IN ('new', 'pending', 'retry')
-               )
-            """
+        mails._autocomm_mark_interrupted()
+        settled = [
+            model._autocomm_settled_but_sending()
+            for model in self.env["autocomm.engine"]._get_document_models()
+        ]
+        self._autocomm_sync_documents(mails._autocomm_documents() + settled)
+        self.env["autocomm.engine"]._commit()
+
+    def _autocomm_mark_interrupted(self):
+        self._autocomm_mark_unknown(
+            self.env._(
+                "Sending was interrupted (the sending process stopped) after the "
+                "e-mail was handed to the mail server: it may or may not have been "
+                "delivered. Check with the recipient, then use Resend if needed."
+            )
         )
-        settled = (
-            self.env["account.move"].sudo().browse(r[0] for r in self.env.cr.fetchall())
-        )
-        self._autocomm_sync_documents(mails.autocomm_move_id | settled)
-        self.env["account.move"]._autocomm_commit()
 
     # ------------------------------------------------------------------
     # Housekeeping
@@ -568,15 +584,18 @@ class MailMail(models.Model):
                 ("autocomm_outcome", "in", FINISHED_OUTCOMES),
                 ("state", "!=", "outgoing"),
                 ("write_date", "<", fields.Datetime.now() - timedelta(days=days)),
-                "|",
-                ("autocomm_move_id", "=", False),
-                ("autocomm_move_id.autocomm_state", "!=", "sending"),
             ],
             limit=models.GC_UNLINK_LIMIT,
         )
         if len(mails) >= models.GC_UNLINK_LIMIT:
             self.env.ref("base.autovacuum_job")._trigger()
-        mails.unlink()
+        sending = [
+            (documents._name, document.id)
+            for documents in mails._autocomm_documents()
+            for document in documents
+            if document.autocomm_state == "sending"
+        ]
+        mails.filtered(lambda mail: (mail.model, mail.res_id) not in sending).unlink()
 
     @api.model
     def _autocomm_cancel_before_uninstall(self):
@@ -601,27 +620,14 @@ class MailMail(models.Model):
                 ),
             }
         )
-        moves = mails.autocomm_move_id | self.env["account.move"].sudo().search(
-            [("autocomm_state", "=", "to_send")]
-        )
         note = self.env._(
             "Automatic e-mail sending was uninstalled before this document was "
             "e-mailed to all its recipients: what had not gone out yet will not "
             "be sent."
         )
-        moves._message_log_batch(bodies=dict.fromkeys(moves.ids, note))
-
-    def _autocomm_mark_interrupted(self):
-        reason = self.env._(
-            "Sending was interrupted (the sending process stopped) after the "
-            "e-mail was handed to the mail server: it may or may not have been "
-            "delivered. Check with the recipient, then use Resend if needed."
-        )
-        self.write(
-            {
-                "state": "exception",
-                "autocomm_outcome": "unknown",
-                "autocomm_claimed_until": False,
-                "failure_reason": reason,
-            }
-        )
+        queued = [
+            model.sudo().search([("autocomm_state", "=", "to_send")])
+            for model in self.env["autocomm.engine"]._get_document_models()
+        ]
+        for documents in mails._autocomm_documents() + queued:
+            documents._message_log_batch(bodies=dict.fromkeys(documents.ids, note))

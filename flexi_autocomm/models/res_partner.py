@@ -23,3 +23,9 @@ class ResPartner(models.Model):
         "are e-mailed automatically to this contact. When no contact of the "
         "company is flagged, the company's own e-mail address is used.",
     )
+    autocomm_send_payments = fields.Boolean(
+        string="Send payment documents",
+        help="Receipts of the payments of the company this contact belongs to "
+        "are e-mailed automatically to this contact. When no contact of the "
+        "company is flagged, the company's own e-mail address is used.",
+    )

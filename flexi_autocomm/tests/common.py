@@ -12,7 +12,7 @@ loopback port for each test class and registered as the only active
 ``ir.mail_server``.
 
 The only production path a ``TransactionCase`` cannot take is ``cr.commit()``.
-The scheduled action commits through ``account.move._autocomm_commit()``,
+The scheduled action commits through ``autocomm.engine._commit()``,
 which skips the commit on a testing thread; everything else (claims, outcomes,
 savepoints) runs as in production, inside the test's transaction. Run the
 scheduled action with :meth:`AutocommCase.run_autocomm_cron`, which also lifts

@@ -24,8 +24,10 @@ def test_uninstall_leaves_no_email_for_odoo_queue(scenario_factory):
     move_ids = [move_id for move_id, _name, _partner in invoices.values()]
     received_before = len(sink.received())
     waiting = db.query(
-        "SELECT id FROM mail_mail WHERE autocomm_move_id = ANY(%s) "
-        "AND state = 'outgoing'",
+        "SELECT mail.id FROM mail_mail mail "
+        "JOIN mail_message message ON message.id = mail.mail_message_id "
+        "WHERE message.model = 'account.move' AND message.res_id = ANY(%s) "
+        "AND mail.state = 'outgoing'",
         (move_ids,),
     )
     assert len(waiting) == 4, waiting

@@ -23,9 +23,15 @@ pytestmark = pytest.mark.system
 
 ADDON = "flexi_autocomm"
 REPOSITORY = Path(__file__).resolve().parents[3]
-# The addon as it landed in 18.0.1.0.0, the release this code upgrades from.
-PREVIOUS_RELEASE = "583a1810d3c1965b1743bababe1532002e24cc1f"
+# The addon as it landed in 18.0.1.1.0, the release this code upgrades from.
+PREVIOUS_RELEASE = "f748f5d5bb186fe979f8b2789f7236b80f8046fa"
 UNKNOWN_TEXT = "may or may not have been delivered"
+# The automatic e-mails of the invoices ``%s``, in every release.
+OF_DOCUMENTS = (
+    "JOIN mail_message message ON message.id = mail.mail_message_id "
+    "WHERE message.model = 'account.move' AND message.res_id = ANY(%s) "
+    "AND mail.autocomm_outcome IS NOT NULL"
+)
 
 
 def previous_release(target):
@@ -90,8 +96,8 @@ def sending_state(db, move_ids):
         move_id: state for move_id, (_n, state, _e) in db.documents(move_ids).items()
     }
     mails = db.query(
-        "SELECT id, autocomm_move_id, state, autocomm_outcome FROM mail_mail "
-        "WHERE autocomm_move_id = ANY(%s) ORDER BY id",
+        "SELECT mail.id, message.res_id, mail.state, mail.autocomm_outcome "
+        f"FROM mail_mail mail {OF_DOCUMENTS} ORDER BY mail.id",
         (list(move_ids),),
     )
     return documents, mails
@@ -138,8 +144,8 @@ def test_upgrade_keeps_queued_sending_and_sent_documents(system_settings, tmp_pa
         assert sending_state(db, move_ids) == before
         claims = dict(
             db.query(
-                "SELECT id, autocomm_claimed_until IS NOT NULL FROM mail_mail "
-                "WHERE autocomm_move_id = ANY(%s)",
+                "SELECT mail.id, mail.autocomm_claimed_until IS NOT NULL "
+                f"FROM mail_mail mail {OF_DOCUMENTS}",
                 (move_ids,),
             )
         )

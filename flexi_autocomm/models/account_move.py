@@ -151,7 +151,7 @@ class AccountMove(models.Model):
         # Odoo gives each document its portal link while it builds the
         # e-mail: a write that re-checks the balance of the entry, one query
         # per document for nothing (no line changes).
-        for move in self.union(*values).filtered(lambda m: not m.access_token):
+        for move in self.browse().union(*values).filtered(lambda m: not m.access_token):
             move.with_context(check_move_validity=False)._portal_ensure_token()
         return super()._autocomm_post_messages(values, errors)
 

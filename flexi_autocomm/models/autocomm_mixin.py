@@ -708,7 +708,7 @@ class AutocommMixin(models.AbstractModel):
             for document in self
             if not recipients[document]
         }
-        values = (self - self.union(*errors))._autocomm_prepare_mail_values()
+        values = (self - self.browse().union(*errors))._autocomm_prepare_mail_values()
         errors.update(
             (document, vals) for document, vals in values.items() if isinstance(vals, str)
         )
@@ -960,7 +960,7 @@ class AutocommMixin(models.AbstractModel):
         :param values: ``{document: mail values}``
         :return: ``{document: error text}`` for the documents that failed
         """
-        documents = self.union(*values)
+        documents = self.browse().union(*values)
         errors = {}
         for report, report_documents in documents.grouped(
             lambda d: d._autocomm_get_report()
@@ -1023,7 +1023,7 @@ class AutocommMixin(models.AbstractModel):
             documents whose e-mail could not be built
         :return: the documents whose e-mail is in the mail queue
         """
-        documents = self.union(*values)
+        documents = self.browse().union(*values)
         try:
             with self.env.cr.savepoint():
                 for document, vals in values.items():

@@ -446,7 +446,7 @@ class MailMail(models.Model):
             return
         if failure_type == "mail_smtp":
             # Odoo's send() could not connect: a temporary outage.
-            self._autocomm_note_outage(self.failure_reason)
+            self._autocomm_note_outage(self[:1].failure_reason)
             return
         outcome = self._autocomm_classify_failure(failure_type, failure_reason)
         max_attempts = int(

@@ -24,12 +24,13 @@ _logger = logging.getLogger(__name__)
 
 AUTOMATIC_FLAG_QUERY = """
     WITH automatic AS (
-        SELECT DISTINCT mail.autocomm_move_id AS move_id,
+        SELECT DISTINCT message.res_id AS move_id,
                message.id AS message_id,
                message.create_date
           FROM mail_mail mail
           JOIN mail_message message ON message.id = mail.mail_message_id
-         WHERE mail.autocomm_move_id IS NOT NULL
+         WHERE mail.autocomm_outcome IS NOT NULL
+           AND message.model = 'account.move'
     )
     SELECT move.id
       FROM account_move move

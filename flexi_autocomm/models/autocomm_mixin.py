@@ -134,9 +134,11 @@ class AutocommMixin(models.AbstractModel):
         "it, once the e-mails themselves are deleted.",
     )
     autocomm_company_mode = fields.Selection(
-        selection=lambda self: self.env["res.company"]
-        ._fields["autocomm_mode"]
-        ._description_selection(self.env),
+        selection=lambda self: (
+            self.env["res.company"]
+            ._fields["autocomm_mode"]
+            ._description_selection(self.env)
+        ),
         string="Company's automatic e-mail sending",
         compute="_compute_autocomm_company_mode",
     )
@@ -155,7 +157,8 @@ class AutocommMixin(models.AbstractModel):
         if self._auto and not column_exists(self.env.cr, self._table, "autocomm_state"):
             self.env.cr.execute(
                 SQL(
-                    "ALTER TABLE %s ADD COLUMN autocomm_state varchar DEFAULT 'no_send'",
+                    "ALTER TABLE %s "
+                    "ADD COLUMN autocomm_state varchar DEFAULT 'no_send'",
                     SQL.identifier(self._table),
                 )
             )
@@ -278,7 +281,9 @@ class AutocommMixin(models.AbstractModel):
         # The mixin itself has no company: its models have.
         return [path] if "company_id" in self._fields else []
 
-    @api.depends(lambda self: self._autocomm_company_depends("company_id.autocomm_mode"))
+    @api.depends(
+        lambda self: self._autocomm_company_depends("company_id.autocomm_mode")
+    )
     def _compute_autocomm_company_mode(self):
         for document in self:
             document.autocomm_company_mode = document.company_id.autocomm_mode
@@ -328,10 +333,12 @@ class AutocommMixin(models.AbstractModel):
         queued = self.filtered(lambda d: d.autocomm_state != "no_send")
         if not queued:
             return
-        (queued - queued.filtered_domain(self._autocomm_get_ready_domain()))._autocomm_withdraw()
-        queued.filtered_domain(self._autocomm_get_cancelled_domain())._autocomm_transition(
-            "cancelled"
-        )
+        (
+            queued - queued.filtered_domain(self._autocomm_get_ready_domain())
+        )._autocomm_withdraw()
+        queued.filtered_domain(
+            self._autocomm_get_cancelled_domain()
+        )._autocomm_transition("cancelled")
 
     def _autocomm_transition(self, event, values=None):
         """Apply ``event`` (see ``AUTOCOMM_TRANSITIONS``) to the documents,
@@ -408,7 +415,9 @@ class AutocommMixin(models.AbstractModel):
     def _autocomm_close_failure_activities(self):
         """Mark done the "Automatic e-mail failed" to-dos of these documents,
         sent after all."""
-        activity_type = self.env.ref("flexi_autocomm.mail_activity_type_autocomm_failed")
+        activity_type = self.env.ref(
+            "flexi_autocomm.mail_activity_type_autocomm_failed"
+        )
         activities = (
             self.env["mail.activity"]
             .sudo()
@@ -441,7 +450,9 @@ class AutocommMixin(models.AbstractModel):
             lambda d: d.autocomm_state in AUTOCOMM_RESENDABLE_STATES
         )
         leftovers._autocomm_requeue()
-        documents.with_context(autocomm_engine=True).write({"autocomm_state": "to_send"})
+        documents.with_context(autocomm_engine=True).write(
+            {"autocomm_state": "to_send"}
+        )
         documents.sudo()._autocomm_prepare_messages()
         self.env["autocomm.engine"]._trigger()
         return documents._autocomm_send_now_notification()
@@ -710,7 +721,9 @@ class AutocommMixin(models.AbstractModel):
         }
         values = (self - self.browse().union(*errors))._autocomm_prepare_mail_values()
         errors.update(
-            (document, vals) for document, vals in values.items() if isinstance(vals, str)
+            (document, vals)
+            for document, vals in values.items()
+            if isinstance(vals, str)
         )
         values = {d: v for d, v in values.items() if d not in errors}
         for document, vals in values.items():
@@ -990,9 +1003,7 @@ class AutocommMixin(models.AbstractModel):
         for document in self:
             try:
                 with self.env.cr.savepoint():
-                    content, _type = report_model._render_qweb_pdf(
-                        report, document.ids
-                    )
+                    content, _type = report_model._render_qweb_pdf(report, document.ids)
             except Exception as error:  # noqa: BLE001 - recorded on the document
                 rendered[document.id] = (None, report_model._autocomm_error_text(error))
             else:

@@ -10,8 +10,6 @@ from odoo import api, fields, models, tools
 from odoo.fields import Command
 from odoo.tools import SQL
 
-from .autocomm_mixin import OPEN_OUTCOMES
-
 _logger = logging.getLogger(__name__)
 
 # SMTP reply codes as Odoo writes them into ``failure_reason``, e.g.

@@ -49,7 +49,9 @@ class TestPaymentReceipt(AutocommCase):
         (message,) = self.smtp.messages
         attachments = message.attachments()
         self.assertEqual(list(attachments), [f"Payment Receipt - {payment.name}.pdf"])
-        self.assertTrue(attachments[f"Payment Receipt - {payment.name}.pdf"][:5] == b"%PDF-")
+        self.assertTrue(
+            attachments[f"Payment Receipt - {payment.name}.pdf"][:5] == b"%PDF-"
+        )
         self.assertIn(f"Payment Receipt {payment.name}", message.subject)
         self.assertIn(self.company.name, message.subject)
 

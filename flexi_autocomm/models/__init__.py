@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import res_partner
 from . import autocomm_engine
 from . import autocomm_mixin
+from . import autocomm_text_mixin
 from . import account_journal
 from . import account_move
 from . import account_payment

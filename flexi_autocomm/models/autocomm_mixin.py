@@ -41,6 +41,8 @@ AUTOCOMM_RESENDABLE_STATES = ("sent", "failed", "unknown")
 #   withdrawn  the document is no longer ready (reset to draft, cancelled)
 #   cancelled  the document is cancelled: never sent
 #   resend     a user queues it again
+#   reissued   the document became another one to send (a quotation
+#              confirmed into an order): queued again, whatever was sent
 AUTOCOMM_TRANSITIONS = {
     ("to_send", "queued"): "sending",
     ("to_send", "not_built"): "failed",
@@ -55,6 +57,10 @@ AUTOCOMM_TRANSITIONS = {
     ("failed", "resend"): "to_send",
     ("failed", "cancelled"): "no_send",
     ("unknown", "resend"): "to_send",
+    ("no_send", "reissued"): "to_send",
+    ("sent", "reissued"): "to_send",
+    ("failed", "reissued"): "to_send",
+    ("unknown", "reissued"): "to_send",
 }
 
 # The outcomes of a document's e-mails (mail.mail.autocomm_outcome) that
@@ -223,6 +229,11 @@ class AutocommMixin(models.AbstractModel):
         self.ensure_one()
         return self.journal_id
 
+    def _autocomm_get_text_field(self):
+        """The field of the text source holding this document's text (a sale
+        order's company has one for quotations, one for orders)."""
+        return "autocomm_email_text"
+
     @api.model
     def _autocomm_get_default_body_template(self):
         """The QWeb template of the body when the text for sending is empty."""
@@ -236,6 +247,17 @@ class AutocommMixin(models.AbstractModel):
         """The document's printed title, in the context's language."""
         self.ensure_one()
         return self.env["ir.model"]._get(self._name).name
+
+    def _autocomm_get_subject(self, title):
+        """The subject of this document's e-mail, ``title`` its printed
+        title: "Invoice INV/2026/00012 - My Company"."""
+        self.ensure_one()
+        return self.env._(
+            "%(document)s %(number)s - %(company)s",
+            document=title,
+            number=self.name,
+            company=self.company_id.name,
+        )
 
     def _autocomm_get_responsible_candidates(self):
         """The users who may sign, by preference (salesperson, creator …)."""
@@ -879,17 +901,21 @@ class AutocommMixin(models.AbstractModel):
             e-mail cannot be built.
         """
         values = {}
-        for (source, lang), documents in self.grouped(
-            lambda d: (d._autocomm_get_text_source(), d._autocomm_mail_lang())
+        for (source, field_name, lang), documents in self.grouped(
+            lambda d: (
+                d._autocomm_get_text_source(),
+                d._autocomm_get_text_field(),
+                d._autocomm_mail_lang(),
+            )
         ).items():
             documents = documents.with_context(lang=lang)
             try:
-                bodies = documents._autocomm_render_bodies(source, lang)
+                bodies = documents._autocomm_render_bodies(source, field_name, lang)
             except ValidationError as error:  # the text's own check, in words
                 values.update(dict.fromkeys(documents, error.args[0]))
                 continue
             except Exception as error:  # noqa: BLE001 - recorded on the documents
-                message = source._autocomm_text_error(error).args[0]
+                message = source._autocomm_text_error(error, field_name).args[0]
                 values.update(dict.fromkeys(documents, message))
                 continue
             for document in documents:
@@ -898,12 +924,12 @@ class AutocommMixin(models.AbstractModel):
                 )
         return values
 
-    def _autocomm_render_bodies(self, source, lang):
+    def _autocomm_render_bodies(self, source, field_name, lang):
         """The body of each document's e-mail: the text, then the signature.
 
         :return: ``{id: Markup}``
         """
-        bodies = source._autocomm_render_email_text(self, lang)
+        bodies = source._autocomm_render_email_text(self, lang, field_name)
         signatures = (
             self.env["mail.render.mixin"]
             .with_context(lang=lang)
@@ -925,12 +951,7 @@ class AutocommMixin(models.AbstractModel):
         user = self._autocomm_responsible_user()
         sender = self._autocomm_sender(user)
         title = self._autocomm_get_document_title()
-        subject = self.env._(
-            "%(document)s %(number)s - %(company)s",
-            document=title,
-            number=self.name,
-            company=self.company_id.name,
-        )
+        subject = self._autocomm_get_subject(title)
         return {
             "mail_lang": lang,
             # No line break can reach a header.

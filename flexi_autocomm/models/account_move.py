@@ -95,7 +95,6 @@ class AccountMove(models.Model):
     def _autocomm_get_ready_description(self):
         return self.env._("posted customer invoices and credit notes")
 
-    @api.model
     def _autocomm_get_contact_flag(self):
         return "autocomm_send_invoices"
 

@@ -40,7 +40,6 @@ class AccountPayment(models.Model):
     def _autocomm_get_ready_description(self):
         return self.env._("confirmed customer payments")
 
-    @api.model
     def _autocomm_get_contact_flag(self):
         return "autocomm_send_payments"
 

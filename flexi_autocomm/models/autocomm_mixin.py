@@ -211,9 +211,9 @@ class AutocommMixin(models.AbstractModel):
         """What is sent, in words: "posted customer invoices and credit notes"."""
         raise NotImplementedError
 
-    @api.model
     def _autocomm_get_contact_flag(self):
-        """The ``res.partner`` field flagging the contacts who receive this kind."""
+        """The ``res.partner`` field flagging the contacts who receive this
+        document (a sale order's flag differs for quotations and orders)."""
         raise NotImplementedError
 
     def _autocomm_is_sent_by_default(self):
@@ -776,13 +776,12 @@ class AutocommMixin(models.AbstractModel):
             "'%(flag)s' with a valid e-mail address, and the "
             "partner's own e-mail address is missing or invalid.",
             customer=self._autocomm_get_partner().commercial_partner_id.display_name,
-            flag=self._autocomm_contact_flag_label(),
+            flag=self._autocomm_contact_flag_label(self._autocomm_get_contact_flag()),
         )
 
     @api.model
-    def _autocomm_contact_flag_label(self):
-        flag = self.env["res.partner"]._fields[self._autocomm_get_contact_flag()]
-        return flag._description_string(self.env)
+    def _autocomm_contact_flag_label(self, flag):
+        return self.env["res.partner"]._fields[flag]._description_string(self.env)
 
     def _autocomm_after_queued(self, values):
         """Hook: the e-mails of these documents are in the mail queue;
@@ -791,12 +790,24 @@ class AutocommMixin(models.AbstractModel):
     def _autocomm_get_recipients_and_skipped(self):
         """Who receives each document (SPEC 3.2), and which contacts flagged
         to receive it are left out because their address is missing or
-        invalid; in one query for the batch.
+        invalid; in one query per contact flag for the batch.
 
         :return: ``({document: res.partner}, {document: res.partner})``,
             recipients (an empty recordset when nobody can) and skipped
             contacts.
         """
+        recipients, skipped = {}, {}
+        for flag, documents in self.grouped(
+            lambda d: d._autocomm_get_contact_flag()
+        ).items():
+            flag_recipients, flag_skipped = documents._autocomm_get_flagged(flag)
+            recipients.update(flag_recipients)
+            skipped.update(flag_skipped)
+        return recipients, skipped
+
+    def _autocomm_get_flagged(self, flag):
+        """:meth:`_autocomm_get_recipients_and_skipped` for the documents
+        whose contacts are flagged by ``flag``."""
         customers = {d: d._autocomm_get_partner().commercial_partner_id for d in self}
         commercial_partners = self.env["res.partner"].union(*customers.values())
         flagged = (
@@ -806,7 +817,7 @@ class AutocommMixin(models.AbstractModel):
                 [
                     ("commercial_partner_id", "in", commercial_partners.ids),
                     ("id", "not in", commercial_partners.ids),
-                    (self._autocomm_get_contact_flag(), "=", True),
+                    (flag, "=", True),
                 ]
             )
         )
@@ -833,14 +844,16 @@ class AutocommMixin(models.AbstractModel):
 
         :param skipped: ``{document: res.partner}``
         """
-        intro = self.env._(
-            "The automatic e-mail was not sent to these contacts flagged '%(flag)s':",
-            flag=self._autocomm_contact_flag_label(),
-        )
         bodies = {
             document.id: Markup("<p>%s</p><ul>%s</ul>")
             % (
-                intro,
+                self.env._(
+                    "The automatic e-mail was not sent to these contacts "
+                    "flagged '%(flag)s':",
+                    flag=self._autocomm_contact_flag_label(
+                        document._autocomm_get_contact_flag()
+                    ),
+                ),
                 Markup().join(
                     Markup("<li>%s</li>") % self._autocomm_skipped_reason(contact)
                     for contact in contacts

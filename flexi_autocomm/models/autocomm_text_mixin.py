@@ -170,15 +170,29 @@ class AutocommTextMixin(models.AbstractModel):
         if is_html_empty(text):
             return
         self._autocomm_check_placeholders_complete(text, field_name)
-        moves = self._autocomm_document_model(field_name)
         for expression in placeholder_expressions(text):
             if not self._autocomm_placeholder_exists(expression, field_name):
                 raise self._autocomm_placeholder_error(expression, field_name)
+        self._autocomm_check_editing_right(text, field_name)
+        render = self._autocomm_trial_renderer(field_name)
+        try:
+            render(
+                placeholders_to_qweb(text),
+                self._autocomm_document_model(field_name)._name,
+            )
+        except Exception as error:  # noqa: BLE001 - explained to the user
+            raise self._autocomm_render_error(
+                text, error, render, field_name
+            ) from error
+
+    def _autocomm_check_editing_right(self, text, field_name):
+        """Refuse placeholders beyond Odoo's safe ones to those who may not
+        edit dynamic mail templates."""
         render_mixin = self.env["mail.render.mixin"]
-        source = placeholders_to_qweb(text)
         try:
             is_unsafe = render_mixin._has_unsafe_expression_template_qweb(
-                source, moves._name
+                placeholders_to_qweb(text),
+                self._autocomm_document_model(field_name)._name,
             )
         except Exception as error:  # noqa: BLE001 - explained to the user
             raise self._autocomm_render_error(
@@ -196,30 +210,29 @@ class AutocommTextMixin(models.AbstractModel):
                     allowed=", ".join(self._autocomm_allowed_placeholders(field_name)),
                 )
             )
-        sample = moves.search(
+
+    def _autocomm_trial_renderer(self, field_name):
+        """A function ``render(source, model)`` that renders a text on the
+        latest document it is written for; without one, checks its syntax."""
+        sample = self._autocomm_document_model(field_name).search(
             self._autocomm_sample_domain(field_name), order="id desc", limit=1
         )
         if sample:
+            render_mixin = self.env["mail.render.mixin"].sudo()
 
             def render(source, model):
-                return render_mixin.sudo()._render_template(
+                return render_mixin._render_template(
                     source, model, sample.ids, engine="qweb"
                 )
 
-        else:
-            # No document to try the text on: its syntax at least.
+            return render
 
-            def render(source, _model):
-                return self.env["ir.qweb"]._compile(
-                    lxml.html.fragment_fromstring(source, create_parent="div")
-                )
+        def check_syntax(source, _model):
+            return self.env["ir.qweb"]._compile(
+                lxml.html.fragment_fromstring(source, create_parent="div")
+            )
 
-        try:
-            render(source, moves._name)
-        except Exception as error:  # noqa: BLE001 - explained to the user
-            raise self._autocomm_render_error(
-                text, error, render, field_name
-            ) from error
+        return check_syntax
 
     def _autocomm_check_placeholders_complete(self, text, field_name):
         """Refuse a text with a placeholder that is opened and never closed:

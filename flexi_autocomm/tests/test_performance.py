@@ -7,7 +7,7 @@ from .common import AutocommCase
 _logger = logging.getLogger(__name__)
 
 MAX_QUERIES_PER_DOCUMENT = 70
-MAX_QUERIES_PER_RECEIPT = 70
+MAX_QUERIES_PER_RECEIPT = 62
 
 
 @tagged("post_install", "-at_install")
@@ -83,6 +83,8 @@ class TestPerformance(AutocommCase):
             per_receipt_50,
         )
         self.assertLessEqual(per_receipt_50, per_receipt_10 * 1.10)
+        # Measured: 69.5 at a batch of 10, 55.8 at a batch of 50 (the report
+        # rendered by Odoo's report engine, as HTML in tests).
         self.assertLessEqual(per_receipt_50, MAX_QUERIES_PER_RECEIPT)
 
     def test_queries_per_document_do_not_grow_with_batch(self):

@@ -207,10 +207,10 @@ class MailMail(models.Model):
 
     def _autocomm_documents(self):
         """The documents of these e-mails: a recordset per model."""
-        ids_by_model = defaultdict(list)
+        ids_by_model = defaultdict(dict)  # ordered, each document once
         for mail in self:
             if mail.model:
-                ids_by_model[mail.model].append(mail.res_id)
+                ids_by_model[mail.model][mail.res_id] = None
         return [
             self.env[model].sudo().browse(ids).exists()
             for model, ids in ids_by_model.items()

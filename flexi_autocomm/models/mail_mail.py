@@ -239,9 +239,9 @@ class MailMail(models.Model):
             mails.with_context(autocomm_dispatching=True).send()
         except smtplib.SMTPServerDisconnected as error:
             # A session lost in the middle (see _send): Odoo's send() stops
-            # and cannot close it; what it did not send waits for a new run.
+            # and cannot close it; what it did not send waits for the next
+            # run (a server that hangs up is not asked again at once).
             _logger.warning("SMTP server disconnected: %s", error)
-            engine._trigger()
         # The documents' states follow from their e-mails' outcomes, once for
         # the whole run; a crash before this point is caught up by the next
         # run (see _autocomm_recover_interrupted).

@@ -405,24 +405,28 @@ class AutocommMixin(models.AbstractModel):
                 )
             )
 
-    def _autocomm_withdraw(self):
+    def _autocomm_withdraw(self, note=None):
         """Documents no longer ready: the e-mails they still wait to send are
         withdrawn, so that what was built from the ready document never goes
         out. The document is marked Send again: sent once ready again;
-        cancelled, not at all.
+        cancelled, not at all. ``note`` says why in the chatter (by default:
+        no longer ready).
+
+        :return: the documents whose e-mail was withdrawn
         """
         documents = self.filtered(lambda d: d.autocomm_state == "sending")
         if not documents:
-            return
+            return documents
         documents.autocomm_mail_ids.filtered(
             lambda mail: mail.autocomm_outcome not in ("sent", "cancel")
         )._autocomm_cancel()
         documents._autocomm_transition("withdrawn", {"autocomm_error": False})
-        note = self.env._(
+        note = note or self.env._(
             "The automatic e-mail waiting for the mail server was withdrawn: "
             "the document is no longer ready to be sent."
         )
         documents._message_log_batch(bodies=dict.fromkeys(documents.ids, note))
+        return documents
 
     def _autocomm_set_failed(self, error, event="not_built"):
         """Failed, with the reason and a to-do for the responsible user."""

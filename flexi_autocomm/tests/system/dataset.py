@@ -69,8 +69,11 @@ def setup_sending(
     env["mail.mail"].search([]).unlink()
     from odoo.tools import SQL
 
-    # Every kind of document: the bridges' demo data queues orders too.
-    for documents in env["autocomm.engine"]._get_document_models():
+    # Every kind of document: the bridges' demo data queues orders too (the
+    # release the upgrade starts from had invoices only, and no engine).
+    engine = env.get("autocomm.engine")
+    kinds = engine._get_document_models() if engine is not None else []
+    for documents in kinds or [env["account.move"]]:
         queued = documents.search([("autocomm_state", "not in", ("no_send", "sent"))])
         if queued:
             env.cr.execute(

@@ -1,5 +1,4 @@
 import logging
-import time
 from textwrap import shorten
 
 import psycopg2
@@ -8,7 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, email_normalize, formataddr, html2plaintext
-from odoo.tools.safe_eval import safe_eval
+from odoo.tools.safe_eval import safe_eval, time
 from odoo.tools.sql import column_exists
 
 from .res_partner import is_valid_email
@@ -405,24 +404,28 @@ class AutocommMixin(models.AbstractModel):
                 )
             )
 
-    def _autocomm_withdraw(self):
+    def _autocomm_withdraw(self, note=None):
         """Documents no longer ready: the e-mails they still wait to send are
         withdrawn, so that what was built from the ready document never goes
         out. The document is marked Send again: sent once ready again;
-        cancelled, not at all.
+        cancelled, not at all. ``note`` says why in the chatter (by default:
+        no longer ready).
+
+        :return: the documents whose e-mail was withdrawn
         """
         documents = self.filtered(lambda d: d.autocomm_state == "sending")
         if not documents:
-            return
+            return documents
         documents.autocomm_mail_ids.filtered(
             lambda mail: mail.autocomm_outcome not in ("sent", "cancel")
         )._autocomm_cancel()
         documents._autocomm_transition("withdrawn", {"autocomm_error": False})
-        note = self.env._(
+        note = note or self.env._(
             "The automatic e-mail waiting for the mail server was withdrawn: "
             "the document is no longer ready to be sent."
         )
         documents._message_log_batch(bodies=dict.fromkeys(documents.ids, note))
+        return documents
 
     def _autocomm_set_failed(self, error, event="not_built"):
         """Failed, with the reason and a to-do for the responsible user."""
@@ -1049,6 +1052,7 @@ class AutocommMixin(models.AbstractModel):
         self.ensure_one()
         name = (
             report.print_report_name
+            # The sandbox refuses raw modules: its wrapped time, as Odoo passes
             and safe_eval(report.print_report_name, {"object": self, "time": time})
             or f"{report.name} - {self.display_name}"
         )

@@ -67,11 +67,11 @@ def setup_sending(
     params.set_param("account.pdf_generation_batch", "0")
     params.set_param("report.url", "http://127.0.0.1:9")
     env["mail.mail"].search([]).unlink()
-    # The demo data's queued documents, of every kind, are not the
-    # scenario's (the previous release, which the upgrade scenario runs,
-    # knew invoices only).
     from odoo.tools import SQL
 
+    # The demo data's queued documents, of every kind, are not the
+    # scenario's (the previous release, which the upgrade scenario runs,
+    # knew invoices only, and had no engine).
     engine = env.get("autocomm.engine")
     kinds = engine._get_document_models() if engine is not None else []
     for documents in kinds or [env["account.move"]]:

@@ -117,7 +117,14 @@ class AutocommTextMixin(models.AbstractModel):
     _description = "Holder of texts for automatic e-mails"
 
     def _autocomm_text_fields(self):
-        """``{field name: document model name}`` of this holder's texts."""
+        """``{field name: document model name}`` of this holder's texts.
+
+        Several addons may add texts to one holder (the company holds those
+        of sales and of purchases): each returns its own fields merged with
+        ``super()``'s. A holder without ``autocomm_email_text`` starts empty.
+        """
+        if "autocomm_email_text" not in self._fields:
+            return {}
         return {"autocomm_email_text": self._autocomm_document_model()._name}
 
     def _autocomm_document_model(self, field_name="autocomm_email_text"):

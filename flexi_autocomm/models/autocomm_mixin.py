@@ -1,5 +1,4 @@
 import logging
-import time
 from textwrap import shorten
 
 import psycopg2
@@ -8,7 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, email_normalize, formataddr, html2plaintext
-from odoo.tools.safe_eval import safe_eval
+from odoo.tools.safe_eval import safe_eval, time
 from odoo.tools.sql import column_exists
 
 from .res_partner import is_valid_email

@@ -42,7 +42,9 @@ class PurchaseOrder(models.Model):
         return self.env._("requests for quotation and confirmed purchase orders")
 
     def _autocomm_get_contact_flag(self):
-        return "autocomm_send_rfqs" if self._autocomm_is_rfq() else "autocomm_send_orders"
+        return (
+            "autocomm_send_rfqs" if self._autocomm_is_rfq() else "autocomm_send_orders"
+        )
 
     def _autocomm_is_sent_by_default(self):
         self.ensure_one()

@@ -71,8 +71,14 @@ class TestTranslations(TransactionCase):
     def test_flexibee_vocabulary(self):
         """The contact flags in the words of FlexiBee's contact."""
         expected = {
-            "cs": {"Send RFQs": "Odesílat poptávky", "Send orders": "Odesílat objednávky"},
-            "sk": {"Send RFQs": "Odosielať dopyty", "Send orders": "Odosielať objednávky"},
+            "cs": {
+                "Send RFQs": "Odesílat poptávky",
+                "Send orders": "Odesílat objednávky",
+            },
+            "sk": {
+                "Send RFQs": "Odosielať dopyty",
+                "Send orders": "Odosielať objednávky",
+            },
         }
         for lang, words in expected.items():
             translations = {entry.msgid: entry.msgstr for entry in self.catalogs[lang]}

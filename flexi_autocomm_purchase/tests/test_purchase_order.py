@@ -46,7 +46,9 @@ class TestPurchaseOrderSending(PurchaseAutocommCase):
         self.assertIn("please find attached request for quotation", body)
         self.assertIn("Q-77", body)
         self.assertIn(self.buyer.name, body)
-        self.assertIn("tomas.nakupci@our.example.com", self.smtp.messages[0].message["From"])
+        self.assertIn(
+            "tomas.nakupci@our.example.com", self.smtp.messages[0].message["From"]
+        )
 
     def test_technical_user_never_signs_creator_does(self):
         creator = self.buyer
@@ -58,9 +60,7 @@ class TestPurchaseOrderSending(PurchaseAutocommCase):
                 {
                     "partner_id": self.vendor.id,
                     "user_id": False,
-                    "order_line": [
-                        Command.create({"product_id": self.product_a.id})
-                    ],
+                    "order_line": [Command.create({"product_id": self.product_a.id})],
                 }
             )
         )
@@ -111,7 +111,9 @@ class TestPurchaseOrderSending(PurchaseAutocommCase):
         self.run_autocomm_cron()
         self.assertEqual(order.autocomm_state, "sent", order.autocomm_error)
         (message,) = self.smtp.messages
-        self.assertEqual(message.attachment_names(), [f"Purchase Order - {order.name}.pdf"])
+        self.assertEqual(
+            message.attachment_names(), [f"Purchase Order - {order.name}.pdf"]
+        )
 
     def test_confirmed_without_order_switch_leaves_waiting_rfq_unsent(self):
         self.company.autocomm_purchase_order_auto_send = False
@@ -194,7 +196,8 @@ class TestPurchaseOrderSending(PurchaseAutocommCase):
             {
                 "autocomm_rfq_text": "<p>Quote us for {{ object.name }}.</p>",
                 "autocomm_purchase_order_text": (
-                    "<p>We order {{ object.name }}, total {{ object.amount_untaxed }}.</p>"
+                    "<p>We order {{ object.name }}, "
+                    "total {{ object.amount_untaxed }}.</p>"
                 ),
             }
         )

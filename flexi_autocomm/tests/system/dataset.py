@@ -67,14 +67,19 @@ def setup_sending(
     params.set_param("account.pdf_generation_batch", "0")
     params.set_param("report.url", "http://127.0.0.1:9")
     env["mail.mail"].search([]).unlink()
-    queued = env["account.move"].search(
-        [("autocomm_state", "not in", ("no_send", "sent"))]
-    )
-    if queued:
-        env.cr.execute(
-            "UPDATE account_move SET autocomm_state = 'no_send' WHERE id IN %s",
-            [tuple(queued.ids)],
-        )
+    # The demo documents of every kind (the bridges' orders too).
+    from odoo.tools import SQL
+
+    for model in env["autocomm.engine"]._get_document_models():
+        queued = model.search([("autocomm_state", "not in", ("no_send", "sent"))])
+        if queued:
+            env.cr.execute(
+                SQL(
+                    "UPDATE %s SET autocomm_state = 'no_send' WHERE id IN %s",
+                    SQL.identifier(model._table),
+                    tuple(queued.ids),
+                )
+            )
     company = env.ref("base.main_company")
     company.write(
         {

@@ -119,8 +119,9 @@ class AutocommTextMixin(models.AbstractModel):
     def _autocomm_text_fields(self):
         """``{field name: document model name}`` of this holder's texts.
 
-        Several addons may add texts to one holder (the company holds the
-        sales and the purchase texts): each extends the result of super().
+        Several addons may add texts to one holder (the company holds those
+        of sales and of purchases): each returns its own fields merged with
+        ``super()``'s. A holder without ``autocomm_email_text`` starts empty.
         """
         if "autocomm_email_text" not in self._fields:
             return {}

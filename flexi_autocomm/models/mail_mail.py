@@ -206,13 +206,14 @@ class MailMail(models.Model):
     # ------------------------------------------------------------------
 
     def _autocomm_documents(self):
-        """The documents of these e-mails: a recordset per model."""
-        ids_by_model = defaultdict(dict)  # ordered, each document once
+        """The documents of these e-mails: a recordset per model, each
+        document once (a document has an e-mail per recipient)."""
+        ids_by_model = defaultdict(dict)
         for mail in self:
             if mail.model:
                 ids_by_model[mail.model][mail.res_id] = None
         return [
-            self.env[model].sudo().browse(ids).exists()
+            self.env[model].sudo().browse(list(ids)).exists()
             for model, ids in ids_by_model.items()
             if "autocomm_state" in self.env[model]._fields
         ]

@@ -194,14 +194,16 @@ class ScenarioDatabase:
         rows = self.query(statement, params)
         return rows[0][0] if rows else None
 
-    def call(self, function, timeout=300, **kwargs):
+    def call(self, function, timeout=300, dataset_script=DATASET_SCRIPT, **kwargs):
         """Run ``dataset.<function>(env, **kwargs)`` in an Odoo process; it commits.
 
+        ``dataset_script``: another addon's dataset script (see
+        flexi_autocomm_purchase's), which adds its functions to these.
         :return: what the function returned (JSON round trip).
         """
         command = [
             sys.executable,
-            str(DATASET_SCRIPT),
+            str(dataset_script),
             "--config",
             str(self.settings.config_file),
             "--database",

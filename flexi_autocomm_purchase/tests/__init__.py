@@ -1,0 +1,2 @@
+from . import test_purchase_order
+from . import test_i18n

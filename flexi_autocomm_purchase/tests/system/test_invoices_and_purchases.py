@@ -1,9 +1,6 @@
-"""One run of the scheduled action sends invoices, RFQs and purchase orders.
-
-TODO(lead): add quotations and order confirmations once flexi_autocomm_sale
-is merged (a sale dataset function beside this one, and its documents in the
-expected deliveries below).
-"""
+"""One run of the scheduled action sends invoices, RFQs and purchase orders
+(with quotations and order confirmations too: flexi_autocomm_sale_purchase's
+system test)."""
 
 import re
 import time

@@ -131,26 +131,13 @@ def run_wkhtmltopdf_in_thread(registry, uid, su, context, run_kwargs):
 
     The cursor sees what is committed: the report, its paper format and the
     system parameters; what the sending changed is already in the HTML.
-    :return: ``(content, error)``
     """
     with registry.cursor() as cr:
         report_model = api.Environment(cr, uid, context, su=su)["ir.actions.report"]
         report_ref = run_kwargs["report_ref"]
         if isinstance(report_ref, models.BaseModel):
             report_ref = report_ref.with_env(report_model.env)
-        try:
-            content = report_model._run_wkhtmltopdf(
-                **{**run_kwargs, "report_ref": report_ref}
-            )
-        except psycopg2.Error:
-            raise
-        except Exception as error:  # noqa: BLE001 - this record only
-            return None, report_model._autocomm_error_text(error)
-        if not content:
-            # Debian's wkhtmltopdf may exit with code 1 and no output, which
-            # Odoo accepts; the PDF must not be attached empty.
-            return None, report_model.env._("Wkhtmltopdf produced an empty PDF.")
-        return content, None
+        return report_model._run_wkhtmltopdf(**{**run_kwargs, "report_ref": report_ref})
 
 
 def stop_overdue_processes(tokens, timeout):
@@ -160,29 +147,19 @@ def stop_overdue_processes(tokens, timeout):
     :return: the tokens of the processes killed
     """
     stopped = set()
-    now = time.time()
     for child in psutil.Process().children():
         try:
-            if now - child.create_time() < timeout:
-                continue
             command = child.cmdline()
+            if JOB_COOKIE not in command:
+                continue
+            token = command[command.index(JOB_COOKIE) + 1]
+            if token not in tokens or time.time() - child.create_time() < timeout:
+                continue
+            child.kill()
         except psutil.Error:
             continue  # ended meanwhile
-        token = next(
-            (
-                command[index + 2]
-                for index, arg in enumerate(command[:-2])
-                if arg == "--cookie" and command[index + 1] == JOB_COOKIE
-            ),
-            None,
-        )
-        if token in tokens:
-            _logger.warning("wkhtmltopdf ran for over %s s, stopped", timeout)
-            try:
-                child.kill()
-            except psutil.Error:
-                continue
-            stopped.add(token)
+        _logger.warning("wkhtmltopdf ran for over %s s, stopped", timeout)
+        stopped.add(token)
     return stopped
 
 
@@ -332,15 +309,14 @@ class IrActionsReport(models.Model):
         root = lxml.html.fromstring(html)
         for part_id in LAYOUT_PART_IDS:
             parts = root.get_element_by_id(part_id, None)
-            if parts is None:
-                continue
-            children = list(parts)
-            for index, child in enumerate(children):
-                if index not in indexes:
-                    parts.remove(child)
-            return Markup(
-                lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
-            )
+            if parts is not None:
+                for index, part in enumerate(list(parts)):
+                    if index not in indexes:
+                        parts.remove(part)
+                doctype = "<!DOCTYPE html>"
+                return Markup(
+                    lxml.html.tostring(root, encoding="unicode", doctype=doctype)
+                )
         return html
 
     @api.model
@@ -379,20 +355,26 @@ class IrActionsReport(models.Model):
                 for res_id, run_kwargs in calls.items()
             }
             stopped = self._autocomm_wait_for_calls(futures, tokens)
-        results = {}
-        for res_id, future in futures.items():
-            if tokens[res_id] in stopped:
-                results[res_id] = (
-                    None,
-                    self.env._(
-                        "Wkhtmltopdf gave no PDF within %(seconds)s seconds"
-                        " and was stopped.",
-                        seconds=PDF_TIMEOUT,
-                    ),
-                )
-            else:
-                results[res_id] = future.result()
-        return results
+        return {
+            res_id: self._autocomm_pdf_call_result(future, tokens[res_id] in stopped)
+            for res_id, future in futures.items()
+        }
+
+    @api.model
+    def _autocomm_pdf_call_result(self, future, stopped):
+        """``(content, error)`` of a finished call of ``_run_wkhtmltopdf``."""
+        if stopped:
+            return None, self.env._(
+                "Wkhtmltopdf gave no PDF within %(seconds)s seconds and was stopped.",
+                seconds=PDF_TIMEOUT,
+            )
+        if future.exception():
+            return None, self._autocomm_error_text(future.exception())
+        if not future.result():
+            # Debian's wkhtmltopdf may exit with code 1 and no output, which
+            # Odoo accepts: the PDF must not be attached empty.
+            return None, self.env._("Wkhtmltopdf produced an empty PDF.")
+        return future.result(), None
 
     @api.model
     def _autocomm_wait_for_calls(self, futures, tokens):

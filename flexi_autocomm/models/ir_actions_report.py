@@ -13,8 +13,12 @@ Swiss QR bills, ...) still applies.
 
 Nothing of Odoo's rendering is redone here: the arguments Odoo passes to
 ``_run_wkhtmltopdf`` for the batch are collected and handed back to it, record
-by record. The steps go through Odoo's report methods in a context that tells
-them what to do:
+by record. Each thread opens a cursor (at most ``_autocomm_pdf_workers()``
+more database connections) and runs in a copy of the caller's context
+variables, where Odoo keeps its HTTP request: Odoo's own code gives
+wkhtmltopdf the session cookie in a request, as when it renders itself. The
+steps go through Odoo's report methods in a context that tells them what to
+do:
 
 ``autocomm_pdf_collector``
     ``_pre_render_qweb_pdf`` runs as usual up to the call of wkhtmltopdf; the
@@ -322,11 +326,9 @@ class IrActionsReport(models.Model):
     @api.model
     def _autocomm_run_wkhtmltopdf_calls(self, calls, workers):
         """Call Odoo's ``_run_wkhtmltopdf`` once per record of ``calls``,
-        ``workers`` at once, each in a thread with its own cursor.
+        ``workers`` at once, each in a thread with its own cursor and a copy
+        of this thread's context variables (``odoo.http.request``).
 
-        Each thread runs in a copy of this thread's context variables, where
-        Odoo keeps its HTTP request: in a request ("Send now") Odoo gives
-        wkhtmltopdf the session cookie, as when it renders itself.
         :return: ``{res_id: (content, error)}``
         """
         if not calls:

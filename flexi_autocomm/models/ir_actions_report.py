@@ -3,20 +3,30 @@
 Debian's wkhtmltopdf (built on an unpatched Qt) renders one document per call,
 and each call waits a fixed second for JavaScript (``--javascript-delay``):
 rendering invoices one after the other leaves the machine idle most of the
-time. For the automatic sending, the HTML of a batch is rendered once by the
-ORM, then one wkhtmltopdf process per invoice runs, several at once, in worker
-threads that only run processes and read files (no ORM, no cursor). The PDFs
-are then fed back, invoice by invoice, into Odoo's own report flow, so that
-every extension of ``_render_qweb_pdf_prepare_streams`` (EDI attachments
-embedded in the PDF, Swiss QR bills, ...) still applies.
+time. For the automatic sending, the HTML of a batch is rendered once by
+Odoo's report chain; then Odoo's own ``_run_wkhtmltopdf`` is called once per
+invoice, several calls at once, each in a worker thread with its own cursor
+and environment. The PDFs are then fed back, invoice by invoice, into Odoo's
+own report flow, so that every extension of
+``_render_qweb_pdf_prepare_streams`` (EDI attachments embedded in the PDF,
+Swiss QR bills, ...) still applies.
 
-The two steps go through Odoo's report methods in a context that tells them
-what to do:
+Nothing of Odoo's rendering is redone here: the arguments Odoo passes to
+``_run_wkhtmltopdf`` for the batch are collected and handed back to it, record
+by record. Each thread opens a cursor (at most ``_autocomm_pdf_workers()``
+more database connections) and runs in a copy of the caller's context
+variables, where Odoo keeps its HTTP request: Odoo's own code gives
+wkhtmltopdf the session cookie in a request, as when it renders itself. The
+steps go through Odoo's report methods in a context that tells them what to
+do:
 
 ``autocomm_pdf_collector``
     ``_pre_render_qweb_pdf`` runs as usual up to the call of wkhtmltopdf; the
-    prepared HTML and the arguments of that call are collected instead, and
-    :class:`PdfJobsCollected` interrupts the rendering.
+    records of the prepared bodies and the arguments of that call are
+    collected instead, and :class:`PdfCallCollected` interrupts the rendering.
+``autocomm_pdf_job``
+    set in a worker thread: the wkhtmltopdf process carries it as a marker,
+    so that a hung one can be found and stopped (Odoo's call has no timeout).
 ``autocomm_pdf_prerendered``
     for the invoices whose PDF is ready, ``_render_qweb_html``,
     ``_prepare_html`` and ``_run_wkhtmltopdf`` return placeholders and the
@@ -24,36 +34,35 @@ what to do:
 """
 
 import concurrent.futures
-import contextlib
+import contextvars
 import functools
 import logging
 import os
+import secrets
 import subprocess
-import tempfile
+import time
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
 
 import lxml.html
+import psutil
 import psycopg2
 from markupsafe import Markup
 
 from odoo import api, models, tools
 from odoo.exceptions import UserError
-from odoo.http import request, root
-from odoo.service import security
-
-from odoo.addons.base.models.ir_actions_report import (
-    _get_wkhtmltopdf_bin,
-    _split_table,
-)
+from odoo.sql_db import TestCursor
 
 _logger = logging.getLogger(__name__)
 
 # A wkhtmltopdf process that hangs (a stalled network fetch) must not block the
 # scheduled action forever; an invoice takes seconds.
 PDF_TIMEOUT = 600
-# Bodies larger than this have their tables split, as Odoo does (opw-1689673).
-LARGE_BODY = 4 * 1024 * 1024
+# The wkhtmltopdf option that marks the processes of the automatic sending: a
+# cookie no page reads, sent to the report server only.
+JOB_COOKIE = "flexi_autocomm_pdf_job"
+# Where the layout of Odoo's reports keeps the headers and footers of all the
+# bodies of a call (web.minimal_layout), one child per body.
+LAYOUT_PART_IDS = ("minimal_layout_report_headers", "minimal_layout_report_footers")
 PLACEHOLDER_PREFIX = "<!-- flexi_autocomm: prerendered PDF of record "
 PLACEHOLDER = PLACEHOLDER_PREFIX + "{} -->"
 
@@ -79,7 +88,7 @@ def wkhtmltopdf_renders_batches(binary):
     return "patched qt" in completed.stdout.lower()
 
 
-class PdfJobsCollected(Exception):
+class PdfCallCollected(Exception):
     """Interrupts a report rendering once wkhtmltopdf's input is collected."""
 
 
@@ -90,29 +99,8 @@ class PdfCollector:
 
     html_ids: list = None
     run_kwargs: dict = None
-    # Binary, options and header/footer files, shared by the batch's processes.
-    command_prefix: list = None
     # The paper format the layout asks for at each body: {report xml id: format}
     paperformats: dict = field(default_factory=dict)
-
-
-@dataclass
-class PdfJob:
-    """One wkhtmltopdf process, every argument built in the main thread."""
-
-    res_id: int
-    command: list
-    output_path: str
-
-
-@dataclass
-class PdfJobOutcome:
-    """What a worker thread brings back: no ORM object, no translation."""
-
-    returncode: int = None
-    stderr: str = ""
-    content: bytes = b""
-    exception: str = None
 
 
 @dataclass(eq=False)
@@ -141,41 +129,42 @@ class PrerenderedPdfs:
         return res_id if res_id in self.results else None
 
 
-def run_pdf_job(job, timeout=PDF_TIMEOUT):
-    """Run one wkhtmltopdf process; runs in a worker thread, touches no ORM."""
-    outcome = PdfJobOutcome()
-    try:
-        completed = subprocess.run(
-            job.command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            timeout=timeout,
-            check=False,
-            encoding="utf-8",
-            errors="replace",
-        )
-    except subprocess.TimeoutExpired:
-        outcome.exception = f"no result after {timeout} s"
-        return outcome
-    except OSError as error:
-        outcome.exception = str(error)
-        return outcome
-    outcome.returncode = completed.returncode
-    outcome.stderr = completed.stderr or ""
-    with contextlib.suppress(OSError), open(job.output_path, "rb") as output:
-        outcome.content = output.read()
-    return outcome
+def run_wkhtmltopdf_in_thread(registry, uid, su, context, run_kwargs):
+    """Call Odoo's ``_run_wkhtmltopdf`` in a worker thread, on a cursor and an
+    environment of the thread's own.
+
+    The cursor sees what is committed: the report, its paper format and the
+    system parameters; what the sending changed is already in the HTML.
+    """
+    with registry.cursor() as cr:
+        report_model = api.Environment(cr, uid, context, su=su)["ir.actions.report"]
+        report_ref = run_kwargs["report_ref"]
+        if isinstance(report_ref, models.BaseModel):
+            report_ref = report_ref.with_env(report_model.env)
+        return report_model._run_wkhtmltopdf(**{**run_kwargs, "report_ref": report_ref})
 
 
-def run_pdf_jobs(jobs, workers):
-    """Run ``jobs``, at most ``workers`` at once; outcomes in the same order."""
-    if not jobs:
-        return []
-    with concurrent.futures.ThreadPoolExecutor(
-        max_workers=max(1, min(workers, len(jobs))),
-        thread_name_prefix="autocomm_pdf",
-    ) as pool:
-        return list(pool.map(run_pdf_job, jobs))
+def stop_overdue_processes(tokens, timeout):
+    """Kill the wkhtmltopdf processes started by this process whose marker is
+    one of ``tokens`` and that run for longer than ``timeout`` seconds.
+
+    :return: the tokens of the processes killed
+    """
+    stopped = set()
+    for child in psutil.Process().children():
+        try:
+            command = child.cmdline()
+            if JOB_COOKIE not in command:
+                continue
+            token = command[command.index(JOB_COOKIE) + 1]
+            if token not in tokens or time.time() - child.create_time() < timeout:
+                continue
+            child.kill()
+        except psutil.Error:
+            continue  # ended meanwhile
+        _logger.warning("wkhtmltopdf ran for over %s s, stopped", timeout)
+        stopped.add(token)
+    return stopped
 
 
 class IrActionsReport(models.Model):
@@ -187,17 +176,22 @@ class IrActionsReport(models.Model):
 
     @api.model
     def _autocomm_pdf_workers(self):
-        """How many wkhtmltopdf processes the automatic sending runs at once;
-        0 to leave the rendering to Odoo (HTML in tests, a wkhtmltopdf that
-        renders batches itself, or switched off by the system parameter
+        """How many wkhtmltopdf processes the automatic sending runs at once
+        (each in a thread with its own database connection); 0 to leave the
+        rendering to Odoo (HTML in tests, a wkhtmltopdf that renders batches
+        itself, or switched off by the system parameter
         ``flexi_autocomm.pdf_workers`` = 0)."""
         if (
             tools.config["test_enable"] or tools.config["test_file"]
         ) and not self.env.context.get("force_report_rendering"):
             return 0
+        if isinstance(self.env.cr, TestCursor):
+            # Odoo's test mode (HttpCase): this request's cursor holds the
+            # lock every other test cursor waits for, the threads' too.
+            return 0
         if self.get_wkhtmltopdf_state() != "ok":
             return 0
-        if wkhtmltopdf_renders_batches(_get_wkhtmltopdf_bin()):
+        if wkhtmltopdf_renders_batches(tools.find_in_path("wkhtmltopdf")):
             return 0
         param = (
             self.env["ir.config_parameter"]
@@ -225,16 +219,8 @@ class IrActionsReport(models.Model):
             ``None`` with ``error`` the reason, in words.
         """
         results = {}
-        specs = self._autocomm_collect_pdf_specs(report, res_ids, results)
-        with contextlib.ExitStack() as cleanup:
-            cookie_args = self._autocomm_cookie_args(cleanup)
-            jobs = [
-                self._autocomm_build_pdf_job(spec, cookie_args, cleanup)
-                for spec in specs
-            ]
-            outcomes = run_pdf_jobs(jobs, workers)
-        for job, outcome in zip(jobs, outcomes, strict=True):
-            results[job.res_id] = self._autocomm_pdf_job_result(outcome)
+        calls = self._autocomm_collect_pdf_calls(report, res_ids, results)
+        results.update(self._autocomm_run_wkhtmltopdf_calls(calls, workers))
         return results
 
     @api.model
@@ -253,14 +239,14 @@ class IrActionsReport(models.Model):
             collecting._pre_render_qweb_pdf(
                 report.with_env(collecting.env), res_ids=list(res_ids)
             )
-        except PdfJobsCollected:
+        except PdfCallCollected:
             return collector
         return None
 
     @api.model
-    def _autocomm_collect_pdf_specs(self, report, res_ids, errors):
-        """What each wkhtmltopdf process renders: ``[(res_id, body indexes,
-        collector)]``.
+    def _autocomm_collect_pdf_calls(self, report, res_ids, errors):
+        """The arguments of Odoo's ``_run_wkhtmltopdf`` for each record:
+        ``{res_id: kwargs}``.
 
         The batch's HTML is rendered at once; when that fails, or its bodies
         cannot be told apart by record, each record is rendered alone, and a
@@ -273,10 +259,10 @@ class IrActionsReport(models.Model):
         except Exception:  # noqa: BLE001 - retried record by record
             _logger.info("Batch HTML rendering failed, rendering record by record")
             collector = None
-        specs = collector and self._autocomm_split_by_record(collector, res_ids)
-        if specs:
-            return specs
-        specs = []
+        calls = collector and self._autocomm_split_by_record(collector, res_ids)
+        if calls:
+            return calls
+        calls = {}
         for res_id in res_ids:
             try:
                 collector = self._autocomm_collect(report, [res_id])
@@ -285,136 +271,137 @@ class IrActionsReport(models.Model):
             except Exception as error:  # noqa: BLE001 - this record only
                 errors[res_id] = (None, self._autocomm_error_text(error))
                 continue
-            if collector is None:
-                continue  # an extension renders it without wkhtmltopdf
-            bodies = collector.run_kwargs["bodies"]
-            specs.append((res_id, list(range(len(bodies))), collector))
-        return specs
+            if collector is not None:  # else rendered without wkhtmltopdf
+                calls[res_id] = collector.run_kwargs
+        return calls
 
     @api.model
     def _autocomm_split_by_record(self, collector, res_ids):
+        """The batch's call split into one call per record, each with what
+        Odoo would pass for that record alone: its bodies and their headers
+        and footers."""
+        run_kwargs = collector.run_kwargs
         html_ids = collector.html_ids or []
-        if len(html_ids) != len(collector.run_kwargs["bodies"]):
+        if len(html_ids) != len(run_kwargs["bodies"]):
             return None
         indexes = {}
         for index, html_id in enumerate(html_ids):
             indexes.setdefault(html_id, []).append(index)
         if set(indexes) != set(res_ids):
             return None
-        return [(res_id, indexes[res_id], collector) for res_id in res_ids]
-
-    @api.model
-    def _autocomm_cookie_args(self, cleanup):
-        """The session cookie Odoo gives wkhtmltopdf in an HTTP request (to
-        resolve internal links); none in the scheduled action."""
-        if not (request and request.db):
-            return []
-        temp_session = root.session_store.new()
-        temp_session.update({**request.session, "_trace_disable": True})
-        if temp_session.uid:
-            temp_session.session_token = security.compute_session_token(
-                temp_session, self.env
-            )
-        root.session_store.save(temp_session)
-        cleanup.callback(root.session_store.delete, temp_session)
-        domain = urlparse(self._get_report_url()).hostname
-        cookie = f"session_id={temp_session.sid}; HttpOnly; domain={domain}; path=/;"
-        path = self._autocomm_temp_file(
-            cleanup, cookie, "report.cookie_jar.tmp.", ".txt"
-        )
-        return ["--cookie-jar", path]
-
-    @api.model
-    def _autocomm_build_pdf_job(self, spec, cookie_args, cleanup):
-        """Command line and files of one wkhtmltopdf process, as
-        ``_run_wkhtmltopdf`` builds them."""
-        res_id, body_indexes, collector = spec
-        run_kwargs = collector.run_kwargs
-        files = collector.command_prefix
-        if files is None:
-            # Header and footer are shared by the processes of a batch: the
-            # layout's script picks the header of body N from the body's file
-            # name (report.body.tmp.N.*), as in one call of Odoo's.
-            report_ref = run_kwargs["report_ref"]
-            paperformat = (
-                self._get_report(report_ref).get_paperformat()
-                if report_ref
-                else self.get_paperformat()
-            )
-            files = [
-                _get_wkhtmltopdf_bin(),
-                *self._build_wkhtmltopdf_args(
-                    paperformat,
-                    run_kwargs["landscape"],
-                    specific_paperformat_args=run_kwargs["specific_paperformat_args"],
-                    set_viewport_size=run_kwargs["set_viewport_size"],
+        return {
+            res_id: {
+                **run_kwargs,
+                "bodies": [run_kwargs["bodies"][index] for index in indexes[res_id]],
+                "header": self._autocomm_layout_part(
+                    run_kwargs["header"], indexes[res_id]
                 ),
-                *cookie_args,
-            ]
-            for option, html in (
-                ("--header-html", run_kwargs["header"]),
-                ("--footer-html", run_kwargs["footer"]),
-            ):
-                if html:
-                    prefix = f"report.{option[2:8]}.tmp."
-                    files += [
-                        option,
-                        self._autocomm_temp_file(cleanup, html, prefix, ".html"),
-                    ]
-            collector.command_prefix = files
-        bodies = run_kwargs["bodies"]
-        body_paths = [
-            self._autocomm_temp_file(
-                cleanup,
-                self._autocomm_body_html(bodies[index]),
-                f"report.body.tmp.{index}.",
-                ".html",
-            )
-            for index in body_indexes
-        ]
-        output_path = self._autocomm_temp_file(cleanup, b"", "report.tmp.", ".pdf")
-        return PdfJob(res_id, [*files, *body_paths, output_path], output_path)
+                "footer": self._autocomm_layout_part(
+                    run_kwargs["footer"], indexes[res_id]
+                ),
+            }
+            for res_id in res_ids
+        }
 
     @api.model
-    def _autocomm_body_html(self, body):
-        if len(body) < LARGE_BODY:
-            return body
-        # wkhtmltopdf's time grows exponentially with the rows of a table.
-        tree = lxml.html.fromstring(body)
-        _split_table(tree, 500)
-        return lxml.html.tostring(tree)
+    def _autocomm_layout_part(self, html, indexes):
+        """The header (or footer) ``html`` of a call kept to the bodies at
+        ``indexes``: the layout's script picks the part of body N by its
+        position among the parts."""
+        if not html:
+            return html
+        root = lxml.html.fromstring(html)
+        for part_id in LAYOUT_PART_IDS:
+            parts = root.get_element_by_id(part_id, None)
+            if parts is not None:
+                for index, part in enumerate(list(parts)):
+                    if index not in indexes:
+                        parts.remove(part)
+                doctype = "<!DOCTYPE html>"
+                return Markup(
+                    lxml.html.tostring(root, encoding="unicode", doctype=doctype)
+                )
+        return html
 
     @api.model
-    def _autocomm_temp_file(self, cleanup, content, prefix, suffix):
-        file_fd, path = tempfile.mkstemp(prefix=prefix, suffix=suffix)
-        cleanup.callback(_unlink_quietly, path)
-        with os.fdopen(file_fd, "wb") as temp_file:
-            temp_file.write(content.encode() if isinstance(content, str) else content)
-        return path
+    def _autocomm_run_wkhtmltopdf_calls(self, calls, workers):
+        """Call Odoo's ``_run_wkhtmltopdf`` once per record of ``calls``,
+        ``workers`` at once, each in a thread with its own cursor and a copy
+        of this thread's context variables (``odoo.http.request``).
+
+        :return: ``{res_id: (content, error)}``
+        """
+        if not calls:
+            return {}
+        tokens = {res_id: secrets.token_hex(8) for res_id in calls}
+        # The sending's own objects stay in this thread.
+        context = {
+            key: value
+            for key, value in self.env.context.items()
+            if not key.startswith("autocomm_pdf")
+        }
+        with concurrent.futures.ThreadPoolExecutor(
+            max_workers=max(1, min(workers, len(calls))),
+            thread_name_prefix="autocomm_pdf",
+        ) as pool:
+            futures = {
+                res_id: pool.submit(
+                    contextvars.copy_context().run,
+                    run_wkhtmltopdf_in_thread,
+                    self.env.registry,
+                    self.env.uid,
+                    self.env.su,
+                    {**context, "autocomm_pdf_job": tokens[res_id]},
+                    run_kwargs,
+                )
+                for res_id, run_kwargs in calls.items()
+            }
+            stopped = self._autocomm_wait_for_calls(futures, tokens)
+        return {
+            res_id: self._autocomm_pdf_call_result(future, tokens[res_id] in stopped)
+            for res_id, future in futures.items()
+        }
 
     @api.model
-    def _autocomm_pdf_job_result(self, outcome):
-        """``(content, error)`` of a finished process, judged as Odoo does."""
-        if outcome.exception:
+    def _autocomm_pdf_call_result(self, future, stopped):
+        """``(content, error)`` of a finished call of ``_run_wkhtmltopdf``."""
+        if stopped:
             return None, self.env._(
-                "Wkhtmltopdf failed: %(message)s", message=outcome.exception
+                "Wkhtmltopdf gave no PDF within %(seconds)s seconds and was stopped.",
+                seconds=PDF_TIMEOUT,
             )
-        if outcome.returncode not in (0, 1):
-            return None, self.env._(
-                "Wkhtmltopdf failed (error code: %(error_code)s). Message: %(message)s",
-                error_code=outcome.returncode,
-                message=outcome.stderr[-1000:],
+        if future.exception():
+            return None, self._autocomm_error_text(future.exception())
+        if not future.result():
+            # Debian's wkhtmltopdf may exit with code 1 and no output, which
+            # Odoo accepts: the PDF must not be attached empty.
+            return None, self.env._("Wkhtmltopdf produced an empty PDF.")
+        return future.result(), None
+
+    @api.model
+    def _autocomm_wait_for_calls(self, futures, tokens):
+        """Wait for the worker threads, stopping a wkhtmltopdf process that
+        runs for longer than ``PDF_TIMEOUT``.
+
+        Odoo's ``_run_wkhtmltopdf`` waits for its process without a timeout;
+        instead of running the process ourselves, the process is found by the
+        marker our ``_build_wkhtmltopdf_args`` adds and killed, and Odoo's
+        call then returns.
+        :return: the tokens of the processes stopped
+        """
+        stopped = set()
+        pending = set(futures.values())
+        while pending:
+            _done, pending = concurrent.futures.wait(
+                pending, timeout=min(5, PDF_TIMEOUT / 2)
             )
-        if outcome.stderr:
-            _logger.warning("wkhtmltopdf: %s", outcome.stderr)
-        if not outcome.content:
-            return None, self.env._(
-                "Wkhtmltopdf produced an empty PDF (exit code %(error_code)s). "
-                "Message: %(message)s",
-                error_code=outcome.returncode,
-                message=outcome.stderr[-1000:],
-            )
-        return outcome.content, None
+            running = {
+                tokens[res_id]
+                for res_id, future in futures.items()
+                if future in pending
+            }
+            stopped |= stop_overdue_processes(running - stopped, PDF_TIMEOUT)
+        return stopped
 
     @api.model
     def _autocomm_error_text(self, error):
@@ -423,7 +410,7 @@ class IrActionsReport(models.Model):
         return tools.exception_to_unicode(error)
 
     # ------------------------------------------------------------------
-    # Odoo's report flow, in the collecting and prerendered contexts
+    # Odoo's report flow, in the collecting, worker and prerendered contexts
     # ------------------------------------------------------------------
 
     @api.model
@@ -446,6 +433,27 @@ class IrActionsReport(models.Model):
         return collector.paperformats[xml_id]
 
     @api.model
+    def _build_wkhtmltopdf_args(
+        self,
+        paperformat_id,
+        landscape,
+        specific_paperformat_args=None,
+        set_viewport_size=False,
+    ):
+        command_args = super()._build_wkhtmltopdf_args(
+            paperformat_id,
+            landscape,
+            specific_paperformat_args=specific_paperformat_args,
+            set_viewport_size=set_viewport_size,
+        )
+        token = self.env.context.get("autocomm_pdf_job")
+        if token:
+            # The marker by which a hung process is found (see
+            # _autocomm_wait_for_calls); a cookie changes nothing in the PDF.
+            command_args += ["--cookie", JOB_COOKIE, token]
+        return command_args
+
+    @api.model
     def _render_qweb_html(self, report_ref, docids, data=None):
         prerendered = self.env.context.get("autocomm_pdf_prerendered")
         if prerendered and prerendered.serves(report_ref, docids):
@@ -455,11 +463,14 @@ class IrActionsReport(models.Model):
     def _prepare_html(self, html, report_model=False):
         prerendered = self.env.context.get("autocomm_pdf_prerendered")
         if prerendered and (res_id := prerendered.res_id_of(html)):
+            # What Odoo unpacks: bodies, their records, header, footer and
+            # the paper format's arguments; the placeholder goes on to
+            # _run_wkhtmltopdf.
             return [html], [res_id], None, None, {}
         prepared = super()._prepare_html(html, report_model=report_model)
         collector = self.env.context.get("autocomm_pdf_collector")
         if collector is not None and collector.html_ids is None and prepared:
-            collector.html_ids = list(prepared[1])
+            _bodies, collector.html_ids, *_layout = prepared
         return prepared
 
     @api.model
@@ -492,7 +503,7 @@ class IrActionsReport(models.Model):
                 "specific_paperformat_args": specific_paperformat_args,
                 "set_viewport_size": set_viewport_size,
             }
-            raise PdfJobsCollected()
+            raise PdfCallCollected()
         return super()._run_wkhtmltopdf(
             bodies,
             report_ref=report_ref,
@@ -502,8 +513,3 @@ class IrActionsReport(models.Model):
             specific_paperformat_args=specific_paperformat_args,
             set_viewport_size=set_viewport_size,
         )
-
-
-def _unlink_quietly(path):
-    with contextlib.suppress(OSError):
-        os.unlink(path)

@@ -20,6 +20,7 @@ scheduled action with :meth:`AutocommCase.run_autocomm_cron`, which also lifts
 wkhtmltopdf (Odoo renders HTML instead while ``test_enable`` is set).
 """
 
+import contextlib
 import email
 import email.policy
 import socket
@@ -324,10 +325,34 @@ class AutocommCase(AccountTestInvoicingCommon):
         the flag is lifted for the run: the attachments are real PDFs. Tests
         that count queries may keep the HTML rendering (``real_pdf=False``):
         wkhtmltopdf runs no query.
+
+        The PDFs are rendered in threads, each on a cursor of its own, which
+        cannot see the test's uncommitted data: for the run, the registry is
+        in Odoo's test mode (as for ``HttpCase``), where those cursors share
+        the test's transaction, one thread at a time.
         """
         cron = self.env.ref("flexi_autocomm.ir_cron_autocomm_send")
-        with patch.dict(
-            config.options, {"test_enable": not real_pdf and config["test_enable"]}
-        ):
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(
+                patch.dict(
+                    config.options,
+                    {"test_enable": not real_pdf and config["test_enable"]},
+                )
+            )
+            if real_pdf:
+                stack.enter_context(self.threads_share_transaction())
             cron.sudo().method_direct_trigger()
         self.env.invalidate_all()
+
+    @contextlib.contextmanager
+    def threads_share_transaction(self):
+        """Let the cursors other threads open work in the test's transaction,
+        one thread at a time (Odoo's test mode, as in ``HttpCase``)."""
+        if self.registry.in_test_mode():
+            yield
+            return
+        self.registry.enter_test_mode(self.cr, test_readonly_enabled=False)
+        try:
+            yield
+        finally:
+            self.registry.leave_test_mode()

@@ -1,10 +1,14 @@
 import io
 import threading
 import unittest
+from types import SimpleNamespace
 from unittest.mock import patch
 
+import lxml.html
+import psutil
 from PyPDF2 import PdfReader
 
+from odoo import SUPERUSER_ID, api, http
 from odoo.tests import tagged
 from odoo.tools import config
 
@@ -50,32 +54,57 @@ class TestPdfParallel(AutocommCase):
         self.invoices = self.env["account.move"].browse()
         for customer in self.customers:
             self.invoices |= self.create_invoice(partner=customer)
-        self.jobs = []
+        self.calls = []
         self.running = 0
         self.max_running = 0
         self.lock = threading.Lock()
         self.failing_ids = set()
+        self.report_class = type(self.env["ir.actions.report"])
+        self.original_run_wkhtmltopdf = self.report_class._run_wkhtmltopdf
 
-    def spy_job(self, job, timeout=ir_actions_report.PDF_TIMEOUT):
-        """Count the processes running at once; fail the chosen invoices'."""
+    def invoice_of(self, bodies):
+        """The invoices whose numbers the HTML ``bodies`` show."""
+        return self.invoices.filtered(
+            lambda invoice: any(invoice.name in body for body in bodies)
+        )
+
+    def spy_run_wkhtmltopdf(self, report, bodies, **kwargs):
+        """Wraps Odoo's ``_run_wkhtmltopdf``: records the calls that render,
+        counts those running at once; the chosen invoices' renderer exits
+        without output, as Debian's wkhtmltopdf does on a multi-invoice call."""
+        context = report.env.context
+        if context.get("autocomm_pdf_collector") or context.get(
+            "autocomm_pdf_prerendered"
+        ):
+            return self.original_run_wkhtmltopdf(report, bodies, **kwargs)
+        call = {
+            "invoices": self.invoice_of(bodies),
+            "bodies": bodies,
+            "header": kwargs.get("header"),
+            "own_cursor": report.env.cr is not self.env.cr,
+            "thread": threading.current_thread().name,
+        }
         with self.lock:
-            self.jobs.append(job)
+            self.calls.append(call)
             self.running += 1
             self.max_running = max(self.max_running, self.running)
-        if job.res_id in self.failing_ids:
-            # A renderer that exits without output, as Debian's wkhtmltopdf
-            # does on a multi-invoice call.
-            job = ir_actions_report.PdfJob(job.res_id, ["false"], job.output_path)
         try:
-            return self.original_run_pdf_job(job, timeout)
+            content = self.original_run_wkhtmltopdf(report, bodies, **kwargs)
         finally:
             with self.lock:
                 self.running -= 1
+        if call["invoices"].ids and set(call["invoices"].ids) <= self.failing_ids:
+            return b""
+        return content
 
-    original_run_pdf_job = staticmethod(ir_actions_report.run_pdf_job)
+    def spying(self):
+        def run_wkhtmltopdf(report, bodies, **kwargs):
+            return self.spy_run_wkhtmltopdf(report, bodies, **kwargs)
+
+        return patch.object(self.report_class, "_run_wkhtmltopdf", run_wkhtmltopdf)
 
     def run_cron_with_spy(self):
-        with patch.object(ir_actions_report, "run_pdf_job", self.spy_job):
+        with self.spying():
             self.run_autocomm_cron(real_pdf=True)
 
     def assert_sent_with_own_pdf(self, invoice):
@@ -101,23 +130,112 @@ class TestPdfParallel(AutocommCase):
             self.assert_sent_with_own_pdf(invoice)
         self.assertEqual(len(self.smtp.messages), 4)
 
-    def test_one_process_per_invoice_side_by_side(self):
+    def test_odoo_renders_each_invoice_alone_in_worker_threads(self):
         # What Send & Print needs with Debian's wkhtmltopdf (one invoice per
         # call): Odoo then hands the PDFs over one by one, yet the automatic
-        # sending still renders its whole batch at once.
+        # sending still renders its whole batch at once, through Odoo's own
+        # _run_wkhtmltopdf, once per invoice, in worker threads.
         self.env["ir.config_parameter"].sudo().set_param(
             "account.pdf_generation_batch", 0
         )
         self.run_cron_with_spy()
         self.assertEqual(
-            sorted(job.res_id for job in self.jobs), sorted(self.invoices.ids)
+            sorted(call["invoices"].id for call in self.calls),
+            sorted(self.invoices.ids),
         )
-        for job in self.jobs:
-            bodies = [arg for arg in job.command if "report.body.tmp." in arg]
-            self.assertEqual(len(bodies), 1, "one invoice per wkhtmltopdf call")
-        # Each process takes at least a second (JavaScript delay): four
-        # started at once by four workers overlap.
+        for call in self.calls:
+            self.assertEqual(len(call["bodies"]), 1, "one invoice per call")
+            self.assertTrue(call["own_cursor"], "each thread has its own cursor")
+            self.assertTrue(call["thread"].startswith("autocomm_pdf"))
+        for invoice in self.invoices:
+            self.assert_sent_with_own_pdf(invoice)
+
+    def test_pdfs_render_side_by_side(self):
+        # Outside a test's transaction the threads' cursors run at once: the
+        # database's own (committed) invoices show it. Each process takes at
+        # least a second (JavaScript delay): four started by four workers
+        # overlap.
+        env = api.Environment(self.cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        invoices = env["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("state", "=", "posted"),
+            ],
+            limit=4,
+        )
+        if len(invoices) < 4:
+            self.skipTest("the database has no four posted customer invoices")
+        self.invoices = invoices
+        report_model = env["ir.actions.report"].with_company(company)
+        report = env.ref("account.account_invoices")
+        with patch.dict(config.options, {"test_enable": False}), self.spying():
+            results = report_model._autocomm_render_pdfs(report, invoices.ids, 4)
         self.assertGreaterEqual(self.max_running, 2)
+        self.assertEqual(len(self.calls), 4)
+        for invoice in invoices:
+            content, error = results[invoice.id]
+            self.assertIsNone(error)
+            self.assertIn(invoice.name, pdf_text(content))
+
+    def test_each_call_gets_its_invoice_header_only(self):
+        # The layout's script picks the header of body N among the call's
+        # headers: a call of one invoice carries that invoice's header only.
+        self.run_cron_with_spy()
+        self.assertEqual(len(self.calls), 4)
+        for call in self.calls:
+            header = lxml.html.fromstring(call["header"])
+            headers = header.get_element_by_id("minimal_layout_report_headers")
+            self.assertEqual(len(headers), 1)
+
+    def test_hung_wkhtmltopdf_is_stopped(self):
+        # Every wkhtmltopdf call takes over a second (JavaScript delay): with
+        # a shorter timeout, each stands for a hung process.
+        with patch.object(ir_actions_report, "PDF_TIMEOUT", 0.3):
+            self.run_cron_with_spy()
+        for invoice in self.invoices:
+            self.assertEqual(invoice.autocomm_state, "failed")
+            self.assertIn("was stopped", invoice.autocomm_error)
+        self.assertFalse(self.smtp.messages)
+        self.assertFalse(
+            [
+                child
+                for child in psutil.Process().children()
+                if "wkhtmltopdf" in child.name()
+            ]
+        )
+
+    def test_http_request_reaches_odoo_in_the_threads(self):
+        # "Send now" renders within an HTTP request: Odoo's _run_wkhtmltopdf
+        # then hands wkhtmltopdf the session cookie, from the request it finds
+        # in its thread.
+        report = self.env.ref("account.account_invoices")
+        report_model = self.env["ir.actions.report"]
+        with patch.dict(config.options, {"test_enable": False}):
+            calls = report_model._autocomm_collect_pdf_calls(
+                report, self.invoices[:2].ids, {}
+            )
+        seen = []
+
+        def run_wkhtmltopdf(report, bodies, **kwargs):
+            seen.append(http.request.db if http.request else None)
+            return self.original_run_wkhtmltopdf(report, bodies, **kwargs)
+
+        fake_request = SimpleNamespace(db=self.env.cr.dbname, session={})
+        http._request_stack.push(fake_request)
+        try:
+            with (
+                self.threads_share_transaction(),
+                patch.object(self.report_class, "_run_wkhtmltopdf", run_wkhtmltopdf),
+            ):
+                results = report_model._autocomm_run_wkhtmltopdf_calls(calls, 2)
+        finally:
+            http._request_stack.pop()
+        self.assertEqual(seen, [self.env.cr.dbname] * 2)
+        for content, error in results.values():
+            self.assertIsNone(error)
+            self.assertTrue(content.startswith(b"%PDF-"))
 
     def test_batch_html_rendered_once(self):
         # The HTML of the whole batch is rendered in one QWeb call and split
@@ -148,7 +266,7 @@ class TestPdfParallel(AutocommCase):
         self.assertFalse(self.smtp.delivered_to(failing.partner_id.child_ids.email))
         for invoice in self.invoices - failing:
             self.assert_sent_with_own_pdf(invoice)
-        self.assertEqual(len(self.jobs), 4, "the batch is not rendered twice")
+        self.assertEqual(len(self.calls), 4, "the batch is not rendered twice")
 
     def test_failing_html_fails_only_that_invoice(self):
         failing = self.invoices[2]

@@ -1,0 +1,2 @@
+from . import test_delivery_slip
+from . import test_operation_type_text

@@ -14,7 +14,9 @@ class TestDeliverySlip(DeliverySlipCase):
         self.assertEqual(picking.autocomm_state, "to_send")
         self.run_autocomm_cron()
         self.assertEqual(picking.autocomm_state, "sent", picking.autocomm_error)
-        self.assertEqual(self.smtp.envelope_recipients(), ["store@customer.example.com"])
+        self.assertEqual(
+            self.smtp.envelope_recipients(), ["store@customer.example.com"]
+        )
         self.assertEqual(picking.autocomm_recipient_ids, self.contact_other)
         self.assertTrue(picking.autocomm_sent_date)
 
@@ -118,7 +120,9 @@ class TestDeliverySlip(DeliverySlipCase):
         picking = self.create_delivery(partner=address)
         self.run_autocomm_cron()
         self.assertEqual(picking.autocomm_state, "sent", picking.autocomm_error)
-        self.assertEqual(self.smtp.envelope_recipients(), ["store@customer.example.com"])
+        self.assertEqual(
+            self.smtp.envelope_recipients(), ["store@customer.example.com"]
+        )
 
     def test_nobody_flagged_delivery_address_own_email_receives(self):
         wholesaler = self.env["res.partner"].create(
@@ -158,7 +162,9 @@ class TestDeliverySlip(DeliverySlipCase):
         picking = self.create_delivery(partner=address)
         self.run_autocomm_cron()
         self.assertEqual(picking.autocomm_state, "sent", picking.autocomm_error)
-        self.assertEqual(self.smtp.envelope_recipients(), ["info@wholesale.example.com"])
+        self.assertEqual(
+            self.smtp.envelope_recipients(), ["info@wholesale.example.com"]
+        )
 
     def test_nobody_to_send_to_fails_with_reason(self):
         customer = self.env["res.partner"].create({"name": "Bez adresy s.r.o."})

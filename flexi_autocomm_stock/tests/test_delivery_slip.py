@@ -213,7 +213,7 @@ class TestDeliverySlip(DeliverySlipCase):
         picking = self.create_delivery()
         self.run_autocomm_cron()
         body = self.smtp.messages[0].html_body()
-        self.assertIn(f"delivery order <strong>{picking.name}</strong>", body)
+        self.assertIn(f"delivery slip <strong>{picking.name}</strong>", body)
         self.assertIn("S00042", body)
 
     def test_odoo_confirmation_email_not_sent_on_top(self):

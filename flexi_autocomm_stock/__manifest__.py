@@ -19,6 +19,11 @@
     "demo": [
         "demo/stock_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "flexi_autocomm_stock/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
     "auto_install": True,

@@ -77,4 +77,5 @@ class TestTranslations(TransactionCase):
             partners._fields["autocomm_send_stock"]._description_string(partners.env),
             "Odesílat skladové doklady",
         )
-        self.assertEqual(partners.env._("Delivery Order"), "Dodací list")
+        pickings = self.env["stock.picking"].with_context(lang="cs_CZ")
+        self.assertEqual(pickings._autocomm_get_document_title(), "Dodací list")

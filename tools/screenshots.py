@@ -7,9 +7,11 @@ Start the demo first (``make run``, or any Odoo 18 serving a database where
     python3 tools/screenshots.py                      # http://localhost:8069
     python3 tools/screenshots.py --url http://localhost:8070 --db docs1
 
-The pictures are written to ``flexi_autocomm/static/description/`` (where
-OCA's README generator and the Odoo app page look for them) and shown by the
-README and the ``readme/`` fragments. Look at each one after a run.
+The pictures are written to the ``static/description/`` folder of the addon
+they show (``flexi_autocomm``, ``flexi_autocomm_stock`` …: where OCA's README
+generator and the Odoo app page look for them) and shown by the README and the
+``readme/`` fragments; the shots of an addon the database lacks are skipped.
+Look at each one after a run.
 
 How it works: headless Chromium (``chromium`` or ``google-chrome``) driven over
 the DevTools protocol with ``websocket-client`` (a dev tool of
@@ -37,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT_DIR = ROOT / "flexi_autocomm" / "static" / "description"
 BROWSERS = ("chromium", "google-chrome", "chromium-browser", "google-chrome-stable")
 
 
@@ -52,6 +53,7 @@ class Shot:
     actions: list = field(default_factory=list)  # (kind, selector) in order
     padding: int = 8
     size: tuple | None = None  # (width, height) of the window, default --width/height
+    addon: str = "flexi_autocomm"  # whose static/description/ gets the picture
 
 
 SHOTS = [
@@ -145,6 +147,31 @@ SHOTS = [
         wait_for=".o_field_widget[name=auto_send]",
         clip=None,
     ),
+    Shot(
+        "operation_type_texts.png",
+        "/odoo/action-stock.action_picking_type_list/{stock.picking_type_out}",
+        wait_for=".o_notebook a[name=autocomm_texts]",
+        clip=".o_form_sheet",
+        actions=[
+            ("click", ".o_notebook a[name=autocomm_texts]"),
+            ("wait", ".o_field_widget[name=autocomm_email_text]"),
+        ],
+        addon="flexi_autocomm_stock",
+    ),
+    Shot(
+        # The delivery order that make run's scheduled action e-mails.
+        "delivery_sent.png",
+        "/odoo/action-stock.action_picking_tree_all/"
+        "{flexi_autocomm_stock.stock_picking_pekarna_demo}",
+        wait_for=".o_field_widget[name=autocomm_sent_date]",
+        addon="flexi_autocomm_stock",
+    ),
+    Shot(
+        "delivery_list.png",
+        "/odoo/action-stock.action_picking_tree_outgoing",
+        wait_for=".o_list_view td[name=autocomm_state]",
+        addon="flexi_autocomm_stock",
+    ),
 ]
 
 
@@ -195,6 +222,21 @@ class Odoo:
             "/web/session/authenticate",
             {"db": db, "login": login, "password": password},
         )
+
+    def installed_addons(self, names: set) -> set:
+        rows = self.call(
+            "/web/dataset/call_kw",
+            {
+                "model": "ir.module.module",
+                "method": "search_read",
+                "args": [
+                    [("name", "in", sorted(names)), ("state", "=", "installed")],
+                    ["name"],
+                ],
+                "kwargs": {},
+            },
+        )
+        return {row["name"] for row in rows}
 
     def xmlid_to_id(self, xmlid: str) -> int:
         module, name = xmlid.split(".", 1)
@@ -376,7 +418,9 @@ def parse_args(argv):
     parser.add_argument("--db", default="flexi_autocomm_demo")
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
-    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument(
+        "--out", type=Path, help="one folder for all (default: each addon's)"
+    )
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=860)
     parser.add_argument("only", nargs="*", help="names of the shots to take")
@@ -387,7 +431,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     odoo = Odoo(args.url)
     odoo.login(args.db, args.login, args.password)
-    args.out.mkdir(parents=True, exist_ok=True)
+    installed = odoo.installed_addons({shot.addon for shot in SHOTS})
     browser = Browser(args.width, args.height)
     status = 0
     try:
@@ -400,8 +444,13 @@ def main(argv=None) -> int:
         for shot in SHOTS:
             if args.only and shot.name not in args.only:
                 continue
+            if shot.addon not in installed:
+                print(f"{shot.name}: skipped ({shot.addon} is not installed)")
+                continue
+            out_dir = args.out or ROOT / shot.addon / "static" / "description"
+            out_dir.mkdir(parents=True, exist_ok=True)
             try:
-                print(f"{shot.name}: {take(browser, odoo, shot, args.out)}", flush=True)
+                print(f"{shot.name}: {take(browser, odoo, shot, out_dir)}", flush=True)
             except RuntimeError as error:
                 failed = Path(tempfile.gettempdir()) / f"failed-{shot.name}"
                 failed.write_bytes(browser.capture(None, 0))

@@ -830,12 +830,20 @@ class AutocommMixin(models.AbstractModel):
         recipients, skipped = {}, {}
         no_partner = self.env["res.partner"]
         for document, commercial in customers.items():
-            partners = flagged_by_commercial.get(commercial)
-            if not partners and is_valid_email(commercial.email):
-                partners = commercial
+            partners = (
+                flagged_by_commercial.get(commercial)
+                or document._autocomm_get_fallback_recipient()
+            )
             recipients[document] = partners or no_partner
             skipped[document] = skipped_by_commercial.get(commercial, no_partner)
         return recipients, skipped
+
+    def _autocomm_get_fallback_recipient(self):
+        """Who receives the document when no contact is flagged: the
+        commercial partner, when its own e-mail address is valid."""
+        self.ensure_one()
+        partner = self._autocomm_get_partner().commercial_partner_id
+        return partner if is_valid_email(partner.email) else partner.browse()
 
     def _autocomm_get_recipients(self):
         """Who receives each document: ``{document: res.partner}``."""

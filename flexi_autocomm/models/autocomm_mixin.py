@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, formataddr, html2plaintext
 from odoo.tools.safe_eval import safe_eval, time
 from odoo.tools.sql import column_exists
@@ -638,6 +639,7 @@ class AutocommMixin(models.AbstractModel):
             more wait
         """
         engine = self.env["autocomm.engine"]
+        self._autocomm_fail_without_partner(limit=batch_size)
         documents = self._autocomm_claim_batch(limit=batch_size + 1)
         more = len(documents) > batch_size
         documents = documents[:batch_size]
@@ -669,6 +671,33 @@ class AutocommMixin(models.AbstractModel):
             *self._autocomm_get_kind_domain(),
             *self._autocomm_get_ready_domain(),
         ]
+
+    @api.model
+    def _autocomm_fail_without_partner(self, limit):
+        """Queued documents with no partner (the claim of a batch locks the
+        partners, and skips these): nobody to send to, they fail."""
+        columns = self._autocomm_get_locked_partner_columns()
+        queue = self.sudo()._search(
+            [
+                *self._autocomm_queue_domain(),
+                *expression.OR([[(column, "=", False)] for column in columns]),
+            ]
+        )
+        document_ids = self.env["autocomm.engine"]._lock_rows(
+            SQL(
+                "SELECT id FROM %s WHERE id IN %s ORDER BY id LIMIT %s "
+                "FOR UPDATE SKIP LOCKED",
+                SQL.identifier(self._table),
+                queue.subselect(),
+                limit,
+            )
+        )
+        reason = self.env._(
+            "Nobody to send to: the document has no partner (customer, "
+            "vendor or delivery address)."
+        )
+        for document in self.sudo().browse(document_ids):
+            document._autocomm_set_failed(reason)
 
     @api.model
     def _autocomm_claim_batch(self, limit):

@@ -168,3 +168,12 @@ class TestPaymentReceipt(AutocommCase):
         self.run_autocomm_cron()
         self.assertEqual(payment.autocomm_state, "sent")
         self.assertEqual(len(self.smtp.messages), 2)
+
+    def test_payment_without_partner_fails_instead_of_waiting(self):
+        payment = self.create_payment(partner_id=False)
+        self.assertEqual(payment.autocomm_state, "to_send")
+        self.run_autocomm_cron()
+        self.assertEqual(payment.autocomm_state, "failed")
+        self.assertIn("no partner", payment.autocomm_error)
+        self.assertTrue(payment.activity_ids)
+        self.assertFalse(self.smtp.messages)

@@ -13,9 +13,9 @@ Swiss QR bills, ...) still applies.
 
 Nothing of Odoo's rendering is redone here: the arguments Odoo passes to
 ``_run_wkhtmltopdf`` for the batch are collected and handed back to it, record
-by record. Each thread opens a cursor (at most ``_autocomm_pdf_workers()``
-more database connections) and runs in a copy of the caller's context
-variables, where Odoo keeps its HTTP request: Odoo's own code gives
+by record. Each thread opens one cursor for all its calls (at most
+``_autocomm_pdf_workers()`` more database connections) and runs in a copy of
+the caller's context variables, where Odoo keeps its HTTP request: Odoo's own code gives
 wkhtmltopdf the session cookie in a request, as when it renders itself. The
 steps go through Odoo's report methods in a context that tells them what to
 do:
@@ -34,12 +34,14 @@ do:
 """
 
 import concurrent.futures
+import contextlib
 import contextvars
 import functools
 import logging
 import os
 import secrets
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -129,14 +131,53 @@ class PrerenderedPdfs:
         return res_id if res_id in self.results else None
 
 
-def run_wkhtmltopdf_in_thread(registry, uid, su, context, run_kwargs):
-    """Call Odoo's ``_run_wkhtmltopdf`` in a worker thread, on a cursor and an
-    environment of the thread's own.
+class ThreadCursors:
+    """A cursor per worker thread, kept for all the calls the thread makes
+    (one sending's PDFs): the report, its paper format and the system
+    parameters are read once per thread, not once per PDF. Closed by
+    :meth:`close` once the threads are done.
+
+    In Odoo's test mode every cursor is the test's, lent to one thread at a
+    time until it is closed: there each call has a cursor of its own.
+    """
+
+    def __init__(self, registry):
+        self.registry = registry
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.cursors = []
+
+    @contextlib.contextmanager
+    def cursor(self):
+        if self.registry.in_test_mode():
+            with self.registry.cursor() as cr:
+                yield cr
+            return
+        cr = getattr(self.local, "cr", None)
+        if cr is None:
+            cr = self.local.cr = self.registry.cursor()
+            with self.lock:
+                self.cursors.append(cr)
+        try:
+            yield cr
+        except Exception:
+            cr.rollback()  # nothing written: a failed call leaves it usable
+            raise
+
+    def close(self):
+        for cr in self.cursors:
+            cr.rollback()
+            cr.close()
+
+
+def run_wkhtmltopdf_in_thread(cursors, uid, su, context, run_kwargs):
+    """Call Odoo's ``_run_wkhtmltopdf`` in a worker thread, on the thread's
+    cursor (see :class:`ThreadCursors`) and an environment of its own.
 
     The cursor sees what is committed: the report, its paper format and the
     system parameters; what the sending changed is already in the HTML.
     """
-    with registry.cursor() as cr:
+    with cursors.cursor() as cr:
         report_model = api.Environment(cr, uid, context, su=su)["ir.actions.report"]
         report_ref = run_kwargs["report_ref"]
         if isinstance(report_ref, models.BaseModel):
@@ -340,15 +381,19 @@ class IrActionsReport(models.Model):
             for key, value in self.env.context.items()
             if not key.startswith("autocomm_pdf")
         }
-        with concurrent.futures.ThreadPoolExecutor(
-            max_workers=max(1, min(workers, len(calls))),
-            thread_name_prefix="autocomm_pdf",
-        ) as pool:
+        cursors = ThreadCursors(self.env.registry)
+        with (
+            contextlib.closing(cursors),
+            concurrent.futures.ThreadPoolExecutor(
+                max_workers=max(1, min(workers, len(calls))),
+                thread_name_prefix="autocomm_pdf",
+            ) as pool,
+        ):
             futures = {
                 res_id: pool.submit(
                     contextvars.copy_context().run,
                     run_wkhtmltopdf_in_thread,
-                    self.env.registry,
+                    cursors,
                     self.env.uid,
                     self.env.su,
                     {**context, "autocomm_pdf_job": tokens[res_id]},

@@ -82,6 +82,7 @@ class TestPdfParallel(AutocommCase):
             "bodies": bodies,
             "header": kwargs.get("header"),
             "own_cursor": report.env.cr is not self.env.cr,
+            "cursor": report.env.cr,  # kept: its id stays its own
             "thread": threading.current_thread().name,
         }
         with self.lock:
@@ -150,12 +151,9 @@ class TestPdfParallel(AutocommCase):
         for invoice in self.invoices:
             self.assert_sent_with_own_pdf(invoice)
 
-    def test_pdfs_render_side_by_side(self):
-        # Outside a test's transaction the threads' cursors run at once: the
-        # database's own (committed) invoices show it. Each process takes at
-        # least a second (JavaScript delay): four started by four workers
-        # overlap.
-        env = api.Environment(self.cr, SUPERUSER_ID, {})
+    def committed_invoices(self, env):
+        """Four of the database's own (committed) posted invoices: outside a
+        test's transaction, the threads' cursors see them."""
         company = env.ref("base.main_company")
         invoices = env["account.move"].search(
             [
@@ -168,16 +166,38 @@ class TestPdfParallel(AutocommCase):
         if len(invoices) < 4:
             self.skipTest("the database has no four posted customer invoices")
         self.invoices = invoices
-        report_model = env["ir.actions.report"].with_company(company)
+        return invoices
+
+    def render_committed(self, invoices, workers):
+        env = invoices.env
+        report_model = env["ir.actions.report"].with_company(invoices.company_id)
         report = env.ref("account.account_invoices")
         with patch.dict(config.options, {"test_enable": False}), self.spying():
-            results = report_model._autocomm_render_pdfs(report, invoices.ids, 4)
+            return report_model._autocomm_render_pdfs(report, invoices.ids, workers)
+
+    def test_pdfs_render_side_by_side(self):
+        # Outside a test's transaction the threads' cursors run at once. Each
+        # process takes at least a second (JavaScript delay): four started by
+        # four workers overlap.
+        invoices = self.committed_invoices(api.Environment(self.cr, SUPERUSER_ID, {}))
+        results = self.render_committed(invoices, 4)
         self.assertGreaterEqual(self.max_running, 2)
         self.assertEqual(len(self.calls), 4)
         for invoice in invoices:
             content, error = results[invoice.id]
             self.assertIsNone(error)
             self.assertIn(invoice.name, pdf_text(content))
+
+    def test_each_thread_keeps_one_cursor_for_its_calls(self):
+        # The report, paper format and parameters are read once per thread,
+        # not once per PDF.
+        invoices = self.committed_invoices(api.Environment(self.cr, SUPERUSER_ID, {}))
+        self.render_committed(invoices, 2)
+        self.assertEqual(len(self.calls), 4)
+        threads = {call["thread"] for call in self.calls}
+        cursors = {id(call["cursor"]) for call in self.calls}
+        self.assertEqual(len(cursors), len(threads))
+        self.assertTrue(all(call["cursor"].closed for call in self.calls))
 
     def test_each_call_gets_its_invoice_header_only(self):
         # The layout's script picks the header of body N among the call's

@@ -56,6 +56,8 @@ BENCH_DIR = ROOT / "bench"
 RESULTS_DIR = BENCH_DIR / "results"
 WORK_DIR = ROOT / ".dev" / "bench"
 REQUIREMENTS = BENCH_DIR / "requirements.txt"
+# The runs done so far, written after each one (a stopped run keeps them).
+PARTIAL = WORK_DIR / "partial.json"
 ADDON = "flexi_autocomm"
 PIPELINES = ("ours", "native", "receipts", "contracts")
 DEFAULT_SIZES = (100, 500, 2000)
@@ -449,7 +451,13 @@ class Bench:
                 result["repetition"] = repetition
                 result["position"] = order.index(pipeline)
                 runs.append(result)
+                self.save_partial(runs)
         return runs
+
+    def save_partial(self, runs: list[dict]) -> None:
+        """The runs done so far, for ``--from-json`` if the run is stopped."""
+        saved = {"context": run_context(self.args, runs), "runs": runs}
+        PARTIAL.write_text(json.dumps(saved, indent=1) + "\n")
 
 
 # --------------------------------------------------------------------------- #
@@ -744,13 +752,16 @@ def main(argv=None) -> int:
         return 2
     processes = devenv.Processes()
     processes.install_signal_handlers()
-    started = time.monotonic()
+    args.started = time.monotonic()
+    args.argv = " ".join(sys.argv[1:] if argv is None else argv)
     try:
         ensure_python_packages()
         wkhtmltopdf_version = ensure_wkhtmltopdf()
+        args.wkhtmltopdf_version = wkhtmltopdf_version
         args.patched_wkhtmltopdf = "patched qt" in wkhtmltopdf_version.lower()
         log(f"{wkhtmltopdf_version} on {os.cpu_count()} cores")
         with contextlib.ExitStack() as stack:
+            PARTIAL.unlink(missing_ok=True)
             bench = Bench(args, processes, stack)
             bench.start()
             runs = bench.run()
@@ -758,17 +769,12 @@ def main(argv=None) -> int:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("bench: interrupted", file=sys.stderr)
+        print(f"bench: interrupted{partial_hint()}", file=sys.stderr)
         return 130
     except devenv.Terminated as exc:
-        print(f"bench: stopped ({exc})", file=sys.stderr)
+        print(f"bench: stopped ({exc}){partial_hint()}", file=sys.stderr)
         return 143
-    context = {
-        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "argv": " ".join(sys.argv[1:] if argv is None else argv),
-        "elapsed": (time.monotonic() - started) / 60,
-        "notes": notes(args, wkhtmltopdf_version, runs),
-    }
+    context = run_context(args, runs)
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     (output / "latest.json").write_text(
@@ -777,10 +783,26 @@ def main(argv=None) -> int:
     return report(runs, context, output)
 
 
+def run_context(args, runs: list[dict]) -> dict:
+    return {
+        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "argv": args.argv,
+        "elapsed": (time.monotonic() - args.started) / 60,
+        "notes": notes(args, args.wkhtmltopdf_version, runs),
+    }
+
+
+def partial_hint() -> str:
+    if not PARTIAL.exists():
+        return ""
+    return f"; the runs done are in {PARTIAL} (--from-json {PARTIAL})"
+
+
 def report(runs: list[dict], context: dict, output: Path) -> int:
     """Write latest.md and latest.png from the runs, print the table."""
     table = summarize(runs)
     markdown = render_markdown(table, context)
+    output.mkdir(parents=True, exist_ok=True)
     (output / "latest.md").write_text(markdown)
     from chart import write_chart  # noqa: PLC0415 - matplotlib is optional
 
@@ -855,11 +877,11 @@ def notes(args, wkhtmltopdf_version: str, runs: list[dict]) -> list[str]:
         "Odoo's `odoo.sql_db.sql_counter` in that process (idle polling left out); "
         "peak RSS of the worker (`getrusage`), growth over its RSS before the run, "
         "and peak of the worker with its wkhtmltopdf children (sampled every 50 ms).",
-        "Data set-up (customers, invoices, payments, contracts) is not timed; a warm-up run "
-        f"of N={WARM_UP_SIZE} per pipeline precedes the measured ones. With one "
-        "run per size, ours goes first at the 1st, 3rd, ... size and native at "
-        "the others; `--repeat` alternates within a size. Send & Print runs up to "
-        f"N={args.native_max} (`--native-max`).",
+        "Data set-up (customers, invoices, payments, contracts) is not timed; "
+        f"a warm-up run of N={WARM_UP_SIZE} per pipeline precedes the measured "
+        "ones. With one run per size, ours goes first at the 1st, 3rd, ... "
+        "size and native at the others; `--repeat` alternates within a size. "
+        f"Send & Print runs up to N={args.native_max} (`--native-max`).",
     ]
 
 

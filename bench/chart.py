@@ -54,7 +54,10 @@ def write_chart(table, path, labels):
             )
     axes.set_xlabel("N (documents)")
     axes.set_ylabel("wall seconds")
-    axes.set_title("Sending and contract generation: seconds against N")
+    axes.set_title(
+        "Sending (invoices, payment receipts) and contract generation: "
+        "seconds against N"
+    )
     axes.grid(True, alpha=0.3)
     axes.legend()
     figure.tight_layout()

@@ -505,8 +505,9 @@ def render_markdown(table: dict, context: dict) -> str:
         "",
         "| Pipeline | N | Runs | Wall s | Docs/s | SQL/doc | CPU s/doc worker + "
         "wkhtmltopdf | Peak RSS worker MiB (growth) | Peak RSS + wkhtmltopdf MiB "
-        "| Messages at sink | Ours / native |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| Messages at sink | Load avg | Ours / native |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: |",
     ]
     for pipeline in PIPELINES:
         for n in sizes:
@@ -524,7 +525,8 @@ def render_markdown(table: dict, context: dict) -> str:
                 f"| {row['per_second']:.2f} | {row['queries']:.1f} "
                 f"| {row['cpu_worker']:.2f} + {row['cpu_wkhtmltopdf']:.2f} "
                 f"| {row['peak_rss']:.0f} (+{row['growth_rss']:.0f}) "
-                f"| {row['peak_tree_rss']:.0f} | {row['messages']:.0f} | {ratio} |"
+                f"| {row['peak_tree_rss']:.0f} | {row['messages']:.0f} "
+                f"| {row['load']:.1f} | {ratio} |"
             )
     lines += ["", "## Goals", ""]
     lines += [f"- {goal}" for goal in goals(table, sizes)]

@@ -4,7 +4,8 @@ Each subcommand is its own process, so that the one that measures a pipeline
 holds nothing but the pipeline (its peak memory is the pipeline's).
 
 ``configure``  company, mail server, parameters, the crons that may run
-``setup``      customers and invoices (or contracts) of one measured run
+``setup``      customers and invoices (or payments, or contracts) of one
+               measured run
 ``run``        a cron worker: ``ir.cron._process_jobs`` in a loop, as Odoo's
                cron thread calls it, until the run's documents are done;
                prints one ``BENCH_RESULT {json}`` line
@@ -26,7 +27,7 @@ from odoo import Command
 from odoo.tools import config
 
 ADDON = "flexi_autocomm"
-PIPELINES = ("ours", "native", "contracts")
+PIPELINES = ("ours", "native", "receipts", "contracts")
 # The crons that may run during the benchmark; every other one is switched
 # off so that a daily job that happens to be due does not pollute a run.
 CRONS = (
@@ -89,6 +90,11 @@ def configure(args):
             [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
         )
         sale_journal.autocomm_auto_send = True
+        # Customer payments on the bank journal are queued when confirmed
+        # (payment receipts); no other pipeline confirms payments.
+        env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
+        ).autocomm_auto_send = True
         keep = {env.ref(xmlid).id for xmlid in CRONS}
         crons = env["ir.cron"].with_context(active_test=False).search([])
         (crons.filtered(lambda cron: cron.id not in keep)).active = False
@@ -119,8 +125,9 @@ def configure(args):
 # --------------------------------------------------------------------------- #
 
 
-def create_customers(env, tag, count):
-    """``count`` companies, each with two contacts flagged Send invoices."""
+def create_customers(env, tag, count, flag="autocomm_send_invoices"):
+    """``count`` companies, each with two contacts flagged ``flag`` (Send
+    invoices, or Send payment documents)."""
     customers = env["res.partner"].create(
         [
             {
@@ -139,7 +146,7 @@ def create_customers(env, tag, count):
                 "parent_id": customer.id,
                 "type": "contact",
                 "email": f"{contact}-{n}@{tag}.bench.example.com",
-                "autocomm_send_invoices": True,
+                flag: True,
             }
             for n, customer in enumerate(customers)
             for contact in ("billing", "boss")
@@ -148,9 +155,88 @@ def create_customers(env, tag, count):
     return customers
 
 
+def create_contracts(env, tag, start, customers, product, admin):
+    contract_type = env["customer.contract.type"].search(
+        [("name", "=", "Bench monthly")], limit=1
+    )
+    env["customer.contract"].create(
+        [
+            {
+                "name": f"{tag}-{start + n}",
+                "partner_id": customer.id,
+                "type_id": contract_type.id,
+                "user_id": admin.id,
+                "date_start": date.today().replace(day=1),
+                "state": "running",
+                "auto_post": True,
+                "auto_send": False,
+                "line_ids": [Command.create({"product_id": product.id, "quantity": 2})],
+            }
+            for n, customer in enumerate(customers)
+        ]
+    )
+
+
+def create_invoices(env, pipeline, tag, customers, product, admin):
+    invoices = env["account.move"].create(
+        [
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": date.today(),
+                "invoice_user_id": admin.id,
+                "invoice_origin": tag,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "quantity": 2,
+                            "price_unit": 1000.0,
+                        }
+                    )
+                ],
+            }
+            for customer in customers
+        ]
+    )
+    if pipeline == "native":
+        invoices.autocomm_state = "no_send"
+    invoices.action_post()
+    if pipeline == "ours":
+        assert set(invoices.mapped("autocomm_state")) == {"to_send"}
+
+
+def create_payments(env, tag, start, customers):
+    """Confirmed customer payments on the bank journal (marked Send by its
+    default): their receipts wait for the scheduled action."""
+    journal = env["account.journal"].search(
+        [("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1
+    )
+    payments = env["account.payment"].create(
+        [
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer.id,
+                "amount": 1000.0 + start + n,
+                "journal_id": journal.id,
+                "memo": tag,
+            }
+            for n, customer in enumerate(customers)
+        ]
+    )
+    payments.action_post()
+    assert set(payments.mapped("autocomm_state")) == {"to_send"}
+
+
 def setup(args):
     registry = environment(args)
     chunk = 200  # one transaction per chunk: bounded memory, visible progress
+    flag = (
+        "autocomm_send_payments"
+        if args.pipeline == "receipts"
+        else "autocomm_send_invoices"
+    )
     with registry.cursor() as cr:
         env = superuser_env(cr)
         product = env["product.product"].search(
@@ -159,58 +245,13 @@ def setup(args):
         admin = env.ref("base.user_admin")
         for start in range(0, args.n, chunk):
             count = min(chunk, args.n - start)
-            customers = create_customers(env, f"{args.tag}-{start}", count)
+            customers = create_customers(env, f"{args.tag}-{start}", count, flag)
             if args.pipeline == "contracts":
-                contract_type = env["customer.contract.type"].search(
-                    [("name", "=", "Bench monthly")], limit=1
-                )
-                env["customer.contract"].create(
-                    [
-                        {
-                            "name": f"{args.tag}-{start + n}",
-                            "partner_id": customer.id,
-                            "type_id": contract_type.id,
-                            "user_id": admin.id,
-                            "date_start": date.today().replace(day=1),
-                            "state": "running",
-                            "auto_post": True,
-                            "auto_send": False,
-                            "line_ids": [
-                                Command.create(
-                                    {"product_id": product.id, "quantity": 2}
-                                )
-                            ],
-                        }
-                        for n, customer in enumerate(customers)
-                    ]
-                )
+                create_contracts(env, args.tag, start, customers, product, admin)
+            elif args.pipeline == "receipts":
+                create_payments(env, args.tag, start, customers)
             else:
-                invoices = env["account.move"].create(
-                    [
-                        {
-                            "move_type": "out_invoice",
-                            "partner_id": customer.id,
-                            "invoice_date": date.today(),
-                            "invoice_user_id": admin.id,
-                            "invoice_origin": args.tag,
-                            "invoice_line_ids": [
-                                Command.create(
-                                    {
-                                        "product_id": product.id,
-                                        "quantity": 2,
-                                        "price_unit": 1000.0,
-                                    }
-                                )
-                            ],
-                        }
-                        for customer in customers
-                    ]
-                )
-                if args.pipeline == "native":
-                    invoices.autocomm_state = "no_send"
-                invoices.action_post()
-                if args.pipeline == "ours":
-                    assert set(invoices.mapped("autocomm_state")) == {"to_send"}
+                create_invoices(env, args.pipeline, args.tag, customers, product, admin)
             cr.commit()
             env.invalidate_all()
         if args.pipeline == "native":
@@ -236,6 +277,10 @@ REMAINING_SQL = {
         SELECT count(*) FROM account_move
          WHERE invoice_origin = %(tag)s AND autocomm_state IN ('to_send', 'sending')
     """,
+    "receipts": """
+        SELECT count(*) FROM account_payment
+         WHERE memo = %(tag)s AND autocomm_state IN ('to_send', 'sending')
+    """,
     "native": """
         SELECT (SELECT count(*) FROM account_move
                  WHERE invoice_origin = %(tag)s AND sending_data IS NOT NULL)
@@ -259,6 +304,10 @@ OUTCOME_SQL = {
         SELECT autocomm_state, count(*) FROM account_move
          WHERE invoice_origin = %(tag)s GROUP BY autocomm_state
     """,
+    "receipts": """
+        SELECT autocomm_state, count(*) FROM account_payment
+         WHERE memo = %(tag)s GROUP BY autocomm_state
+    """,
     "native": """
         SELECT CASE WHEN EXISTS (
                    SELECT 1 FROM ir_attachment attachment
@@ -278,6 +327,7 @@ OUTCOME_SQL = {
 
 START_CRON = {
     "ours": "flexi_autocomm.ir_cron_autocomm_send",
+    "receipts": "flexi_autocomm.ir_cron_autocomm_send",
     "native": "account.ir_cron_account_move_send",
     "contracts": "flexi_autocomm.ir_cron_contract_generate",
 }

@@ -128,8 +128,11 @@ class AutocommTextMixin(models.AbstractModel):
         return {"autocomm_email_text": self._autocomm_document_model()._name}
 
     def _autocomm_document_model(self, field_name="autocomm_email_text"):
-        """The (empty) model of the documents ``field_name`` is written for."""
-        raise NotImplementedError
+        """The (empty) model of the documents ``field_name`` is written for,
+        as :meth:`_autocomm_text_fields` names it. A holder of
+        ``autocomm_email_text`` says it here instead (a journal's depends on
+        its type)."""
+        return self.env[self._autocomm_text_fields()[field_name]]
 
     def _autocomm_text_holder_label(self, field_name):
         """The holder and text, in words, for the messages."""

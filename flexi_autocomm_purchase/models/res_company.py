@@ -60,11 +60,6 @@ class ResCompany(models.Model):
             **dict.fromkeys(PURCHASE_TEXT_FIELDS, "purchase.order"),
         }
 
-    def _autocomm_document_model(self, field_name="autocomm_email_text"):
-        if field_name in PURCHASE_TEXT_FIELDS:
-            return self.env["purchase.order"]
-        return super()._autocomm_document_model(field_name)
-
     def _autocomm_text_holder_label(self, field_name):
         if field_name == "autocomm_rfq_text":
             return self.env._("RFQs of %(company)s", company=self.display_name)

@@ -60,11 +60,6 @@ class ResCompany(models.Model):
             **dict.fromkeys(SALE_TEXTS, "sale.order"),
         }
 
-    def _autocomm_document_model(self, field_name="autocomm_email_text"):
-        if field_name in SALE_TEXTS:
-            return self.env["sale.order"]
-        return super()._autocomm_document_model(field_name)
-
     def _autocomm_text_holder_label(self, field_name):
         if field_name == "autocomm_quotation_text":
             return self.env._("quotations of %(company)s", company=self.display_name)

@@ -20,6 +20,11 @@
     "demo": [
         "demo/purchase_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "flexi_autocomm_purchase/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
     "auto_install": True,

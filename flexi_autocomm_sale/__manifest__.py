@@ -20,6 +20,11 @@
     "demo": [
         "demo/flexi_autocomm_sale_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "flexi_autocomm_sale/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
     "auto_install": True,

@@ -124,6 +124,11 @@ PIDS_DIR = DEV_DIR / "pids"
 REQUIREMENTS_DEV = ROOT / "requirements-dev.txt"
 
 DEMO_DB = "flexi_autocomm_demo"
+# Odoo applications installed with an addon of the repository, as its users
+# have them: the bridge depends on a technical module only, whose menu and
+# settings page belong to the application (``sale`` alone hides the Sales menu
+# and its settings, where the quotation switches are).
+COMPANION_APPS = {"flexi_autocomm_sale": ("sale_management",)}
 TEST_DB_PREFIX = "flexi_autocomm_test_"
 # Names the template database of the system tests (flexi_autocomm/tests/system).
 SYSTEM_TEMPLATE_VARIABLE = "FLEXI_AUTOCOMM_SYSTEM_TEMPLATE"
@@ -935,13 +940,20 @@ class DevEnv(contextlib.ExitStack):
                 errors.append(line)
 
         names = ", ".join(addons)
-        log(f"installing {names} in database {dbname} (Odoo's warnings follow)")
+        apps = sorted(
+            {app for addon in addons for app in COMPANION_APPS.get(addon, ())}
+        )
+        log(
+            f"installing {names} in database {dbname}"
+            + (f", with the application {', '.join(apps)}" if apps else "")
+            + " (Odoo's warnings follow)"
+        )
         started = time.monotonic()
         command = odoo_command(
             "-d",
             dbname,
             "-i",
-            ",".join(addons),
+            ",".join([*addons, *apps]),
             "--stop-after-init",
             "--log-level=warn",
         )

@@ -103,10 +103,11 @@ SHOTS = [
         "/odoo/action-account.action_move_out_invoice_type/"
         "{flexi_autocomm.account_move_to_send_demo}",
         wait_for=".o_notebook a[name=other_info]",
-        # The mail state is on the tab of the responsible person.
+        # The mail state is on the tab of the responsible person, read-only
+        # once the mail server took the e-mail.
         actions=[
             ("click", ".o_notebook a[name=other_info]"),
-            ("wait", ".o_field_widget[name=autocomm_state] .text-bg-success"),
+            ("wait", ".o_field_widget[name=autocomm_state]:not(:has(select))"),
         ],
     ),
     Shot(
@@ -171,6 +172,63 @@ SHOTS = [
         "/odoo/action-stock.action_picking_tree_outgoing",
         wait_for=".o_list_view td[name=autocomm_state]",
         addon="flexi_autocomm_stock",
+    ),
+    Shot(
+        "sale_settings.png",
+        "/odoo/action-sale.action_sale_config_settings",
+        wait_for="#autocomm_quotation_setting",
+        clip=("#autocomm_quotation_setting", "#autocomm_sale_order_setting"),
+        actions=[("scroll", "#autocomm_quotation_setting")],
+        padding=16,
+        addon="flexi_autocomm_sale",
+    ),
+    Shot(
+        # The quotation that make run's scheduled action e-mails.
+        "quotation_sent.png",
+        "/odoo/action-sale.action_quotations_with_onboarding/"
+        "{flexi_autocomm_sale.sale_order_quotation_demo}",
+        wait_for=".o_notebook a[name=other_information]",
+        # The mail state is on the tab of the salesperson.
+        actions=[
+            ("click", ".o_notebook a[name=other_information]"),
+            ("wait", ".o_field_widget[name=autocomm_sent_date]"),
+            ("scroll", ".o_field_widget[name=autocomm_state]"),
+        ],
+        addon="flexi_autocomm_sale",
+    ),
+    Shot(
+        "sale_order_list.png",
+        "/odoo/action-sale.action_quotations_with_onboarding",
+        wait_for=".o_list_view td[name=autocomm_state]",
+        addon="flexi_autocomm_sale",
+    ),
+    Shot(
+        "purchase_settings.png",
+        "/odoo/action-purchase.action_purchase_configuration",
+        wait_for="#autocomm_rfq_setting",
+        clip=(
+            "#autocomm_rfq_setting",
+            "#autocomm_purchase_order_setting",
+            "#autocomm_purchase_placeholders",
+        ),
+        actions=[("scroll", "#autocomm_rfq_setting")],
+        padding=16,
+        addon="flexi_autocomm_purchase",
+    ),
+    Shot(
+        # The RFQ that make run's scheduled action e-mails.
+        "rfq_sent.png",
+        "/odoo/action-purchase.purchase_rfq/"
+        "{flexi_autocomm_purchase.purchase_order_rfq_demo}",
+        # Read-only once the mail server took the e-mail.
+        wait_for=".o_field_widget[name=autocomm_state]:not(:has(select))",
+        addon="flexi_autocomm_purchase",
+    ),
+    Shot(
+        "purchase_order_list.png",
+        "/odoo/action-purchase.purchase_rfq",
+        wait_for=".o_list_view td[name=autocomm_state]",
+        addon="flexi_autocomm_purchase",
     ),
 ]
 

@@ -101,7 +101,9 @@ def configure(env, smtp_port: int) -> None:
             "autocomm_sale_order_auto_send": False,
         }
     )
-    env.user.email = "salesperson@bench.example.com"
+    # On the partner: writing the user's e-mail queues Odoo's "Security
+    # Update: Email Changed" to the old address, which a leg would count.
+    env.user.partner_id.email = "salesperson@bench.example.com"
 
 
 def set_up(env, count: int, tag: str):

@@ -30,7 +30,7 @@ from unittest.mock import patch
 from aiosmtpd.controller import Controller
 
 from odoo import Command
-from odoo.tests import new_test_user
+from odoo.tests import HttpCase, new_test_user
 from odoo.tools import config
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -214,6 +214,37 @@ class SmtpServer:
         return sorted(
             rcpt.lower() for message in self.messages for rcpt in message.rcpt_tos
         )
+
+
+class AutocommTourCase(HttpCase):
+    """Base of the browser tours' tests: the same real SMTP server, the only
+    active ``ir.mail_server``, and an admin who reads English labels, as the
+    tours do, whatever language the database's admin has chosen."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.smtp = SmtpServer()
+        cls.smtp.start()
+        cls.addClassCleanup(cls.smtp.stop)
+        cls.env["ir.mail_server"].search([]).active = False
+        cls.env["ir.mail_server"].create(
+            {
+                "name": "Tour SMTP server",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": cls.smtp.port,
+                "smtp_encryption": "none",
+                "sequence": 1,
+            }
+        )
+        cls.env.ref("base.user_admin").lang = "en_US"
+
+    def run_autocomm_cron(self):
+        """Run the scheduled action once more, as "Run Manually" does (the
+        ``HttpCase`` is in test mode already: the PDF threads share its
+        transaction)."""
+        self.env.ref("flexi_autocomm.ir_cron_autocomm_send").method_direct_trigger()
+        self.env.invalidate_all()
 
 
 class AutocommCase(AccountTestInvoicingCommon):

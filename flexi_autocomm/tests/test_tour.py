@@ -1,10 +1,10 @@
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
-from .common import SmtpServer
+from .common import AutocommTourCase
 
 
 @tagged("post_install", "-at_install")
-class TestTour(HttpCase):
+class TestTour(AutocommTourCase):
     """The browser tour ``flexi_autocomm_tour``, in headless Chromium.
 
     The browser talks to Odoo's test HTTP server; the scheduled action, run
@@ -15,22 +15,6 @@ class TestTour(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.smtp = SmtpServer()
-        cls.smtp.start()
-        cls.addClassCleanup(cls.smtp.stop)
-        cls.env["ir.mail_server"].search([]).active = False
-        cls.env["ir.mail_server"].create(
-            {
-                "name": "Tour SMTP server",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": cls.smtp.port,
-                "smtp_encryption": "none",
-                "sequence": 1,
-            }
-        )
-        # The tour reads English labels, whatever language the database's
-        # admin has chosen.
-        cls.env.ref("base.user_admin").lang = "en_US"
         # The tour starts from a company that does not send yet.
         cls.company = cls.env.ref("base.main_company")
         cls.company.write({"autocomm_mode": "no_send", "autocomm_bcc_email": False})

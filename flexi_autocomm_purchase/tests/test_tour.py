@@ -1,10 +1,10 @@
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
-from odoo.addons.flexi_autocomm.tests.common import SmtpServer
+from odoo.addons.flexi_autocomm.tests.common import AutocommTourCase
 
 
 @tagged("post_install", "-at_install")
-class TestTour(HttpCase):
+class TestTour(AutocommTourCase):
     """The browser tour ``flexi_autocomm_purchase_tour``, in headless Chromium.
 
     The tour switches the sending on, flags the vendor's contacts, creates an
@@ -16,21 +16,6 @@ class TestTour(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.smtp = SmtpServer()
-        cls.smtp.start()
-        cls.addClassCleanup(cls.smtp.stop)
-        cls.env["ir.mail_server"].search([]).active = False
-        cls.env["ir.mail_server"].create(
-            {
-                "name": "Tour SMTP server",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": cls.smtp.port,
-                "smtp_encryption": "none",
-                "sequence": 1,
-            }
-        )
-        # The tour reads English labels, whatever language the admin has.
-        cls.env.ref("base.user_admin").lang = "en_US"
         # A company that sends, but neither RFQs nor purchase orders yet.
         cls.company = cls.env.ref("base.main_company")
         cls.company.write(
@@ -83,8 +68,7 @@ class TestTour(HttpCase):
         self.assertIn("Request for Quotation", rfq_mail.attachment_names()[0])
         self.assertFalse(self.smtp.delivered_to(self.contact_orders.email))
 
-        self.env.ref("flexi_autocomm.ir_cron_autocomm_send").method_direct_trigger()
-        self.env.invalidate_all()
+        self.run_autocomm_cron()
         self.assertEqual(order.autocomm_state, "sent", order.autocomm_error)
         self.assertEqual(order.autocomm_recipient_ids, self.contact_orders)
         (order_mail,) = self.smtp.delivered_to(self.contact_orders.email)

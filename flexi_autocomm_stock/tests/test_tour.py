@@ -1,31 +1,17 @@
 from odoo import Command
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
-from odoo.addons.flexi_autocomm.tests.common import SmtpServer
+from odoo.addons.flexi_autocomm.tests.common import AutocommTourCase
 
 
 @tagged("post_install", "-at_install")
-class TestTour(HttpCase):
+class TestTour(AutocommTourCase):
     """The browser tour ``flexi_autocomm_stock_tour``, in headless Chromium;
     the scheduled action then sends through a real SMTP server."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.smtp = SmtpServer()
-        cls.smtp.start()
-        cls.addClassCleanup(cls.smtp.stop)
-        cls.env["ir.mail_server"].search([]).active = False
-        cls.env["ir.mail_server"].create(
-            {
-                "name": "Tour SMTP server",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": cls.smtp.port,
-                "smtp_encryption": "none",
-                "sequence": 1,
-            }
-        )
-        cls.env.ref("base.user_admin").lang = "en_US"
         company = cls.env.ref("base.main_company")
         company.write({"autocomm_mode": "send", "autocomm_bcc_email": False})
         cls.out_type = cls.env.ref("stock.picking_type_out")
@@ -84,8 +70,7 @@ class TestTour(HttpCase):
         )
         self.assertEqual(self.delivery.state, "done")
         self.assertEqual(self.delivery.autocomm_state, "to_send")
-        self.env.ref("flexi_autocomm.ir_cron_autocomm_send").method_direct_trigger()
-        self.env.invalidate_all()
+        self.run_autocomm_cron()
         self.assertEqual(
             self.delivery.autocomm_state, "sent", self.delivery.autocomm_error
         )

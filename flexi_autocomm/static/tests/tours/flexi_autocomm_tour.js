@@ -11,31 +11,13 @@
  */
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
-
-// Settings are saved by a full page reload. The marker class is set on the
-// page before saving; a trigger that requires its absence only matches on
-// the reloaded page, never on the stale one.
-const RELOAD_MARKER = "o_flexi_autocomm_tour_before_reload";
-
-function searchAndOpen(text, recordSelector) {
-    return [
-        {
-            content: `Search ${text}`,
-            trigger: ".o_searchview_input",
-            run: `edit ${text}`,
-        },
-        {
-            content: "Apply the search",
-            trigger: ".o_searchview_input",
-            run: "press Enter",
-        },
-        {
-            content: `Open ${text}`,
-            trigger: `${recordSelector}:contains("${text}")`,
-            run: "click",
-        },
-    ];
-}
+import {
+    flagContact,
+    pickInField,
+    runScheduledAction,
+    saveSettings,
+    searchAndOpen,
+} from "@flexi_autocomm/../tests/tours/autocomm_tour_utils";
 
 registry.category("web_tour.tours").add("flexi_autocomm_tour", {
     url: "/odoo/action-account.action_account_config",
@@ -51,18 +33,10 @@ registry.category("web_tour.tours").add("flexi_autocomm_tour", {
             trigger: "#autocomm_mode_setting .o_field_widget[name='autocomm_bcc_email'] input",
             run: "edit archive@tour.example.com",
         },
-        {
-            content: "Save the settings",
-            trigger: ".o_control_panel .o_form_button_save",
-            run(helpers) {
-                document.body.classList.add(RELOAD_MARKER);
-                helpers.click();
-            },
-        },
-        {
-            content: "The reloaded settings say Send",
-            trigger: `body:not(.${RELOAD_MARKER}) #autocomm_mode_setting input[data-value='send']:checked`,
-        },
+        ...saveSettings(
+            "The reloaded settings say Send",
+            "#autocomm_mode_setting input[data-value='send']:checked"
+        ),
         {
             content: "The archive address is kept",
             trigger: "#autocomm_mode_setting .o_field_widget[name='autocomm_bcc_email'] input",
@@ -99,25 +73,7 @@ registry.category("web_tour.tours").add("flexi_autocomm_tour", {
             run: "goToUrl /odoo/action-account.res_partner_action_customer",
         },
         ...searchAndOpen("Tour Bakery s.r.o.", ".o_kanban_record"),
-        {
-            content: "Open the contact Eva Tourová",
-            trigger: ".o_field_widget[name='child_ids'] .o_kanban_record:contains('Eva Tourová')",
-            run: "click",
-        },
-        {
-            content: "Flag the contact 'Send invoices'",
-            trigger: ".modal .o_field_widget[name='autocomm_send_invoices'] input:not(:checked)",
-            run: "click",
-        },
-        {
-            content: "Save the contact",
-            trigger: ".modal .o_form_button_save",
-            run: "click",
-        },
-        {
-            content: "The contact shows the 'Send invoices' badge",
-            trigger: "body:not(:has(.modal)) .o_field_widget[name='child_ids'] .o_kanban_record:contains('Eva Tourová') .badge:contains('Send invoices')",
-        },
+        ...flagContact("Eva Tourová", "autocomm_send_invoices", "Send invoices"),
         ...stepUtils.saveForm(),
 
         // 4. A new invoice, marked Send by its journal, posted
@@ -126,16 +82,7 @@ registry.category("web_tour.tours").add("flexi_autocomm_tour", {
             trigger: ".o_form_saved",
             run: "goToUrl /odoo/action-account.action_move_out_invoice_type/new",
         },
-        {
-            content: "Choose the customer",
-            trigger: ".o_field_widget[name='partner_id'] input",
-            run: "edit Tour Bakery",
-        },
-        {
-            content: "Pick Tour Bakery s.r.o.",
-            trigger: ".o-autocomplete--dropdown-item:contains('Tour Bakery s.r.o.')",
-            run: "click",
-        },
+        ...pickInField("partner_id", "Tour Bakery", "Tour Bakery s.r.o."),
         {
             content: "Add a line",
             trigger: "div[name='invoice_line_ids'] .o_field_x2many_list_row_add a",
@@ -171,24 +118,9 @@ registry.category("web_tour.tours").add("flexi_autocomm_tour", {
         },
 
         // 5. Run the scheduled action by hand
-        {
-            content: "Open the scheduled actions",
-            trigger: ".o_field_widget[name='autocomm_state'] select:value(to_send)",
-            run: "goToUrl /odoo/action-base.ir_cron_act",
-        },
-        ...searchAndOpen(
-            "Automatic communication: send documents",
-            ".o_data_row td[name='name']"
+        ...runScheduledAction(
+            ".o_field_widget[name='autocomm_state'] select:value(to_send)"
         ),
-        {
-            content: "Run it manually",
-            trigger: ".o_statusbar_buttons button[name='method_direct_trigger']",
-            run: "click",
-        },
-        {
-            content: "The run is over",
-            trigger: ".o_form_saved .o_statusbar_buttons button[name='method_direct_trigger']:enabled",
-        },
 
         // 6. The invoice is Sent, the e-mail is in its chatter
         {

@@ -14,55 +14,13 @@
  */
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
-
-// Settings are saved by a full page reload. The marker class is set on the
-// page before saving; a trigger that requires its absence only matches on
-// the reloaded page, never on the stale one.
-const RELOAD_MARKER = "o_flexi_autocomm_sale_tour_before_reload";
-
-function searchAndOpen(text, recordSelector) {
-    return [
-        {
-            content: `Search ${text}`,
-            trigger: ".o_searchview_input",
-            run: `edit ${text}`,
-        },
-        {
-            content: "Apply the search",
-            trigger: ".o_searchview_input",
-            run: "press Enter",
-        },
-        {
-            content: `Open ${text}`,
-            trigger: `${recordSelector}:contains("${text}")`,
-            run: "click",
-        },
-    ];
-}
-
-function flagContact(name, flag, badge) {
-    return [
-        {
-            content: `Open the contact ${name}`,
-            trigger: `body:not(:has(.modal)) .o_field_widget[name='child_ids'] .o_kanban_record:contains('${name}')`,
-            run: "click",
-        },
-        {
-            content: `Flag the contact '${badge}'`,
-            trigger: `.modal .o_field_widget[name='${flag}'] input:not(:checked)`,
-            run: "click",
-        },
-        {
-            content: "Save the contact",
-            trigger: ".modal .o_form_button_save",
-            run: "click",
-        },
-        {
-            content: `The contact shows the '${badge}' badge`,
-            trigger: `body:not(:has(.modal)) .o_field_widget[name='child_ids'] .o_kanban_record:contains('${name}') .badge:contains('${badge}')`,
-        },
-    ];
-}
+import {
+    flagContact,
+    pickInField,
+    runScheduledAction,
+    saveSettings,
+    searchAndOpen,
+} from "@flexi_autocomm/../tests/tours/autocomm_tour_utils";
 
 registry.category("web_tour.tours").add("flexi_autocomm_sale_tour", {
     url: "/odoo/action-sale.action_sale_config_settings",
@@ -82,18 +40,10 @@ registry.category("web_tour.tours").add("flexi_autocomm_sale_tour", {
             trigger: "#autocomm_sale_order_setting .o_field_widget[name='autocomm_sale_order_auto_send'] input:not(:checked)",
             run: "click",
         },
-        {
-            content: "Save the settings",
-            trigger: ".o_control_panel .o_form_button_save",
-            run(helpers) {
-                document.body.classList.add(RELOAD_MARKER);
-                helpers.click();
-            },
-        },
-        {
-            content: "The reloaded settings send quotations",
-            trigger: `body:not(.${RELOAD_MARKER}) #autocomm_quotation_setting .o_field_widget[name='autocomm_quotation_auto_send'] input:checked`,
-        },
+        ...saveSettings(
+            "The reloaded settings send quotations",
+            "#autocomm_quotation_setting .o_field_widget[name='autocomm_quotation_auto_send'] input:checked"
+        ),
         {
             content: "… and order confirmations",
             trigger: "#autocomm_sale_order_setting .o_field_widget[name='autocomm_sale_order_auto_send'] input:checked",
@@ -116,16 +66,7 @@ registry.category("web_tour.tours").add("flexi_autocomm_sale_tour", {
             trigger: ".o_form_saved",
             run: "goToUrl /odoo/action-sale.action_quotations_with_onboarding/new",
         },
-        {
-            content: "Choose the customer",
-            trigger: ".o_field_widget[name='partner_id'] input",
-            run: "edit Tour Shop",
-        },
-        {
-            content: "Pick Tour Shop s.r.o.",
-            trigger: ".o-autocomplete--dropdown-item:contains('Tour Shop s.r.o.')",
-            run: "click",
-        },
+        ...pickInField("partner_id", "Tour Shop", "Tour Shop s.r.o."),
         {
             content: "Add a product",
             trigger: "div[name='order_line'] .o_field_x2many_list_row_add a",
@@ -161,24 +102,7 @@ registry.category("web_tour.tours").add("flexi_autocomm_sale_tour", {
         },
 
         // 4. Run the scheduled action by hand
-        {
-            content: "Open the scheduled actions",
-            trigger: ".o_form_saved",
-            run: "goToUrl /odoo/action-base.ir_cron_act",
-        },
-        ...searchAndOpen(
-            "Automatic communication: send documents",
-            ".o_data_row td[name='name']"
-        ),
-        {
-            content: "Run it manually",
-            trigger: ".o_statusbar_buttons button[name='method_direct_trigger']",
-            run: "click",
-        },
-        {
-            content: "The run is over",
-            trigger: ".o_form_saved .o_statusbar_buttons button[name='method_direct_trigger']:enabled",
-        },
+        ...runScheduledAction(".o_form_saved"),
 
         // 5. The quotation was e-mailed; confirming it queues the order
         {

@@ -11,26 +11,7 @@
  */
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
-
-function searchAndOpen(text, recordSelector) {
-    return [
-        {
-            content: `Search ${text}`,
-            trigger: ".o_searchview_input",
-            run: `edit ${text}`,
-        },
-        {
-            content: "Apply the search",
-            trigger: ".o_searchview_input",
-            run: "press Enter",
-        },
-        {
-            content: `Open ${text}`,
-            trigger: `${recordSelector}:contains("${text}")`,
-            run: "click",
-        },
-    ];
-}
+import { flagContact, searchAndOpen } from "@flexi_autocomm/../tests/tours/autocomm_tour_utils";
 
 registry.category("web_tour.tours").add("flexi_autocomm_stock_tour", {
     steps: () => [
@@ -56,25 +37,7 @@ registry.category("web_tour.tours").add("flexi_autocomm_stock_tour", {
             run: "goToUrl /odoo/action-account.res_partner_action_customer",
         },
         ...searchAndOpen("Tour Depot s.r.o.", ".o_kanban_record"),
-        {
-            content: "Open the contact Eva Skladová",
-            trigger: ".o_field_widget[name='child_ids'] .o_kanban_record:contains('Eva Skladová')",
-            run: "click",
-        },
-        {
-            content: "Flag the contact 'Send stock documents'",
-            trigger: ".modal .o_field_widget[name='autocomm_send_stock'] input:not(:checked)",
-            run: "click",
-        },
-        {
-            content: "Save the contact",
-            trigger: ".modal .o_form_button_save",
-            run: "click",
-        },
-        {
-            content: "The contact shows the 'Send stock documents' badge",
-            trigger: "body:not(:has(.modal)) .o_field_widget[name='child_ids'] .o_kanban_record:contains('Eva Skladová') .badge:contains('Send stock documents')",
-        },
+        ...flagContact("Eva Skladová", "autocomm_send_stock", "Send stock documents"),
         ...stepUtils.saveForm(),
 
         // 3. The ready delivery order, marked Send, is validated

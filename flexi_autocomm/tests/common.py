@@ -216,6 +216,26 @@ class SmtpServer:
         )
 
 
+def start_smtp_server(test_class, name):
+    """Start an :class:`SmtpServer` as ``test_class.smtp`` (stopped by the
+    class's cleanup) and make it the only active ``ir.mail_server`` of the
+    class's environment; return that ``ir.mail_server``."""
+    test_class.smtp = SmtpServer()
+    test_class.smtp.start()
+    test_class.addClassCleanup(test_class.smtp.stop)
+    mail_servers = test_class.env["ir.mail_server"]
+    mail_servers.search([]).active = False
+    return mail_servers.create(
+        {
+            "name": name,
+            "smtp_host": "127.0.0.1",
+            "smtp_port": test_class.smtp.port,
+            "smtp_encryption": "none",
+            "sequence": 1,
+        }
+    )
+
+
 class AutocommTourCase(HttpCase):
     """Base of the browser tours' tests: the same real SMTP server, the only
     active ``ir.mail_server``, and an admin who reads English labels, as the
@@ -224,19 +244,7 @@ class AutocommTourCase(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.smtp = SmtpServer()
-        cls.smtp.start()
-        cls.addClassCleanup(cls.smtp.stop)
-        cls.env["ir.mail_server"].search([]).active = False
-        cls.env["ir.mail_server"].create(
-            {
-                "name": "Tour SMTP server",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": cls.smtp.port,
-                "smtp_encryption": "none",
-                "sequence": 1,
-            }
-        )
+        start_smtp_server(cls, "Tour SMTP server")
         cls.env.ref("base.user_admin").lang = "en_US"
 
     def run_autocomm_cron(self):
@@ -258,19 +266,7 @@ class AutocommCase(AccountTestInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.smtp = SmtpServer()
-        cls.smtp.start()
-        cls.addClassCleanup(cls.smtp.stop)
-        cls.env["ir.mail_server"].search([]).active = False
-        cls.mail_server = cls.env["ir.mail_server"].create(
-            {
-                "name": "Test SMTP server",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": cls.smtp.port,
-                "smtp_encryption": "none",
-                "sequence": 1,
-            }
-        )
+        cls.mail_server = start_smtp_server(cls, "Test SMTP server")
         cls.company = cls.company_data["company"]
         # The scheduled action sends the queue of every company that sends:
         # keep the other companies' documents (the demo data's included) out
